@@ -1,0 +1,24 @@
+"""Test-wide settings: Qt offscreen, user dirs isolated in a temp folder, shared example paths."""
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+from neuralos.resources import A2UI_SPEC  # noqa: E402
+
+EXAMPLES = sorted((A2UI_SPEC / "catalogs" / "basic" / "examples").glob("*.json"))
+MINIMAL_EXAMPLES = sorted((A2UI_SPEC / "catalogs" / "minimal" / "examples").glob("*.json"))
+TEST_CASES = A2UI_SPEC.parent / "test-cases"  # not shipped: tests read ../shared when present
+
+
+@pytest.fixture(autouse=True)
+def _isolated_user_dirs(tmp_path, monkeypatch):
+    """Never touch the real user's data/config: every test gets its own XDG folders."""
+    for var in ("XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME"):
+        monkeypatch.setenv(var, str(tmp_path / var.lower()))
+    monkeypatch.delenv("NEURALOS_MODELS", raising=False)
+    yield
