@@ -12,7 +12,7 @@ from neuralos.resources import A2UI_SPEC  # noqa: E402
 
 EXAMPLES = sorted((A2UI_SPEC / "catalogs" / "basic" / "examples").glob("*.json"))
 MINIMAL_EXAMPLES = sorted((A2UI_SPEC / "catalogs" / "minimal" / "examples").glob("*.json"))
-TEST_CASES = A2UI_SPEC.parent / "test-cases"  # not shipped: tests read ../shared when present
+TEST_CASES = Path(__file__).parent / "a2ui" / "cases"  # official A2UI v0.9 schema test cases (Apache-2.0)
 
 
 @pytest.fixture(autouse=True)
