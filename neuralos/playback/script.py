@@ -38,7 +38,7 @@ SIZE_RE = re.compile(r"\s*(\d+)\s*[xX]\s*(\d+)\s*")
 NAMED_KEYS = {k.lower(): k for k in (
     "Enter", "Return", "Tab", "Backtab", "Backspace", "Escape", "Delete", "Insert", "Home", "End",
     "PageUp", "PageDown", "Left", "Right", "Up", "Down", "Space",
-    *(f"F{i}" for i in range(1, 25)))}
+    *(f"F{i}" for i in range(1, 13)))}
 NAMED_KEYS.update({"esc": "Escape", "del": "Delete", "pgup": "PageUp", "pgdown": "PageDown"})
 MODIFIERS = {"ctrl": "Ctrl", "control": "Ctrl", "shift": "Shift", "alt": "Alt", "meta": "Meta",
              "cmd": "Meta", "super": "Meta"}

@@ -1,0 +1,209 @@
+"""Playing scripts on the real canvas: input through the shell's event path, expectations, outputs."""
+import json
+
+import numpy as np
+import pytest
+
+from neuralos.errors import BadInput
+from neuralos.playback.runner import PlaybackRunner, json_equal
+from neuralos.playback.script import loads
+
+from playback_helpers import FORM, decode, png, surface
+
+SPEC_FIELDS = {"kind", "ok", "error", "start_ms", "latency_ms", "frames", "renderer_used", "fallback_reason"}
+
+
+def test_contract_script_passes_with_every_output(play):
+    text = "size: 640x480\nsteps:\n" + FORM + """\
+  - expect: {text: "Contract demo"}
+  - click: {id: f}
+  - type: "Zoë"
+  - expect: {data: {surface: demo, path: /name, equals: "Zoë"}}
+  - expect: {component: TextField, value: "Zoë"}
+  - snapshot: typed
+"""
+    result, out = play(text)
+    assert result.ok and result.exit_code == 0, result.failure
+    assert [s.ok for s in result.steps] == [True] * 7
+    for f in ("video.mp4", "final.png", "snapshots/typed.png", "trace.json"):
+        assert (out / f).stat().st_size > 0, f
+
+    trace = json.loads((out / "trace.json").read_text())
+    assert trace["ok"] is True and trace["exit_code"] == 0 and trace["size"] == [640, 480]
+    assert trace["steps_passed"] == trace["steps_total"] == 7
+    for step in trace["steps"]:
+        assert SPEC_FIELDS <= set(step)
+        assert step["renderer_used"] == "widgets" and step["fallback_reason"] is None
+    kinds = [s["kind"] for s in trace["steps"]]
+    assert kinds == ["a2ui", "expect", "click", "type", "expect", "expect", "snapshot"]
+    click, typing = trace["steps"][2], trace["steps"][3]
+    assert click["frames"] == 3 and typing["frames"] == 3          # hover, press, release; one per char
+    assert click["latency_ms"] > 0 and typing["latency_ms"] > 0    # both changed the screen
+    assert trace["steps"][1]["latency_ms"] is None                 # an expectation has no input
+    starts = [s["start_ms"] for s in trace["steps"]]
+    assert starts == sorted(starts)
+    state = trace["final_state"]
+    assert state["surfaces"][0]["dataModel"]["name"] == "Zoë"
+    assert state["windows"]["order"] == ["demo"]
+
+    info, frames = decode(out / "video.mp4")
+    assert info["codec"] == "h264" and (info["width"], info["height"]) == (640, 480) and info["fps"] == 30
+    assert info["frames"] == len(frames) == trace["timings"]["video_frames"]
+    assert len(frames) == sum(s["ticks"] for s in trace["steps"]) + 3 + 15   # + opening and closing holds
+    assert frames[-1].std() > 10                                   # not blank: a window on a desktop
+    assert np.abs(frames[-1].astype(int) - png(out / "final.png")).mean() < 3
+    # The video shows the typing happen: the text field region changes between the first and last frame.
+    assert np.abs(frames[0].astype(int) - frames[-1]).max() > 100
+    assert np.array_equal(png(out / "snapshots/typed.png"), png(out / "final.png"))
+
+
+def test_unicode_typing_reaches_the_data_model_and_the_screen(play):
+    typed = "Zoë Ærøskøbing — 日本語 ✓ 🙂"
+    text = "size: 640x480\nsteps:\n" + FORM + f"""\
+  - click: {{id: f}}
+  - type: "{typed}"
+  - expect: {{data: {{path: /name, equals: "{typed}"}}}}
+  - expect: {{component: f, value: "{typed}"}}
+  - expect: {{text: "Ærøskøbing"}}
+"""
+    result, out = play(text)
+    assert result.ok, result.failure
+    assert result.steps[2].frames == len(typed)
+
+
+def test_checkbox_slider_and_button_through_clicks(play):
+    text = "size: 640x480\nsteps:\n" + FORM + """\
+  - click: {text: "Subscribe"}
+  - expect: {data: {path: /subscribed, equals: true}}
+  - expect: {component: CheckBox, value: true}
+  - click: {id: s}
+  - key: End
+  - expect: {data: {path: /volume, equals: 10}}
+  - key: Left
+  - expect: {component: Slider, value: 9}
+  - click: {text: Save}
+"""
+    result, out = play(text)
+    assert result.ok, result.failure
+    trace = json.loads((out / "trace.json").read_text())
+    [entry] = trace["actions"]
+    assert entry["action"]["action"]["name"] == "save"
+    assert entry["step"] == 10 and entry["sent"] is False   # no planner in this build yet
+
+
+def test_failing_expectation_stops_with_exit_1_and_partial_outputs(play):
+    text = "size: 640x480\nsteps:\n" + FORM + """\
+  - click: {id: f}
+  - type: "abc"
+  - expect: {text: "Nope"}
+  - type: "never typed"
+"""
+    result, out = play(text)
+    assert not result.ok and result.exit_code == 1
+    assert "demo.yaml:9: expected a visible component showing 'Nope'; visible texts: 'Demo', 'Contract demo', " \
+           "'Name abc', 'Subscribe', 'Volume 2', 'Save'" in result.failure
+    assert [s.ok for s in result.steps] == [True, True, True, False]        # the last step never ran
+    trace = json.loads((out / "trace.json").read_text())
+    assert trace["ok"] is False and trace["exit_code"] == 1
+    assert trace["failure"]["line"] == 9 and trace["failure"]["step"] == 4
+    assert trace["steps"][-1]["error"].startswith("expected a visible component showing 'Nope'")
+    assert trace["final_state"]["surfaces"][0]["dataModel"]["name"] == "abc"
+    info, frames = decode(out / "video.mp4")
+    assert info["frames"] == len(frames) == trace["timings"]["video_frames"] > 0
+    assert (out / "final.png").exists()
+
+
+@pytest.mark.parametrize("step, message", [
+    ('click: {text: "Delete"}', "click: no visible component shows 'Delete'; visible texts: 'Demo', 'Contract demo'"),
+    ("click: {id: nope}", "click: no visible component has id 'nope'; visible ids: 'b', 'bl', 'c', 'close'"),
+    ("expect: {surfaces: 2}", "expected 2 open surfaces, saw 1 ('demo')"),
+    ("expect: {data: {path: /name, equals: x}}", 'expected data /name == "x", saw demo: ""'),
+    ("expect: {data: {surface: zz, path: /name, equals: x}}", "there is no such surface (open: 'demo')"),
+    ("expect: {component: Slider, value: 3}", 'saw Slider \'s\' = 2'),
+    ("expect: {component: Tabs, value: 3}", "expected a visible Tabs (type or id) with value 3, but none is visible"),
+])
+def test_step_failures_say_what_was_expected_and_seen(play, step, message):
+    result, _ = play("size: 640x480\nsteps:\n" + FORM + f"  - {step}\n")
+    assert result.exit_code == 1
+    assert message in result.failure
+
+
+def test_rejected_a2ui_at_run_time_fails_the_step_and_changes_nothing(play):
+    # After a click the script no longer knows the state up front, so this is caught when it runs.
+    text = "size: 640x480\nsteps:\n" + FORM + """\
+  - click: {at: [600, 400]}
+  - a2ui:
+      - {"version": "v0.9", "updateComponents": {"surfaceId": "demo", "components": [
+          {"id": "root", "component": "Column", "children": ["missing"]}]}}
+"""
+    result, out = play(text)
+    assert result.exit_code == 1
+    assert "A2UI rejected (nothing applied)" in result.failure and "'missing'" in result.failure
+    trace = json.loads((out / "trace.json").read_text())
+    comps = {c["id"]: c for c in trace["final_state"]["surfaces"][0]["components"]}
+    assert comps["root"]["children"] == ["t", "f", "c", "s", "b"]
+
+
+def test_same_script_twice_gives_identical_frames(play):
+    text = "size: 480x360\nsteps:\n" + FORM + """\
+  - click: {id: f}
+  - type: "déjà vu"
+  - click: {text: Subscribe}
+  - wait: 0.3
+  - snapshot: end
+"""
+    (r1, o1), (r2, o2) = play(text), play(text)
+    assert r1.ok and r2.ok
+    assert (o1 / "final.png").read_bytes() == (o2 / "final.png").read_bytes()
+    assert (o1 / "snapshots/end.png").read_bytes() == (o2 / "snapshots/end.png").read_bytes()
+    _, f1 = decode(o1 / "video.mp4")
+    _, f2 = decode(o2 / "video.mp4")
+    assert len(f1) == len(f2) and all(np.array_equal(a, b) for a, b in zip(f1, f2))
+
+
+def test_wait_advances_the_video_clock_exactly(play):
+    text = "size: 320x240\nsteps:\n" + FORM + "  - wait: 1.5\n  - wait: 0\n"
+    result, out = play(text)
+    assert result.ok
+    wait = result.steps[1]
+    assert wait.ticks == 45 and wait.start_ms == pytest.approx(200.0)   # 3 opening + 3 a2ui ticks
+    assert result.steps[2].ticks == 0
+
+
+def test_neural_renderer_or_a_visible_fallback(play):
+    result, out = play("size: 320x240\nsteps:\n" + FORM + "  - expect: {text: Contract demo}\n",
+                       renderer="neural")
+    assert result.ok, result.failure
+    trace = json.loads((out / "trace.json").read_text())
+    for step in trace["steps"]:
+        if step["renderer_used"] == "widgets":
+            assert step["fallback_reason"], "falling back to widgets must say why"
+    if trace["renderer"]["used"] == "widgets":
+        assert trace["renderer"]["fallback_reason"]
+
+
+def test_gif_for_readmes(play):
+    result, out = play("size: 800x600\nsteps:\n" + FORM + "  - click: {id: c}\n", gif=True)
+    from PIL import Image
+
+    g = Image.open(out / "video.gif")
+    assert g.size == (640, 480) and g.n_frames >= 2
+
+
+def test_click_point_off_the_canvas_is_bad_input_before_anything_runs(tmp_path):
+    s = loads("size: 320x240\nsteps:\n  - click: {at: [400, 10]}\n", "demo.yaml")
+    with pytest.raises(BadInput, match=r"demo.yaml:3: click point \[400, 10\] is off the 320x240 canvas"):
+        PlaybackRunner(s, tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+
+
+def test_unknown_renderer_is_bad_input(tmp_path):
+    s = loads("steps:\n  - wait: 0\n", "demo.yaml")
+    with pytest.raises(BadInput, match="unknown renderer 'warp'"):
+        PlaybackRunner(s, tmp_path / "out", renderer="warp")
+
+
+def test_json_equal():
+    assert json_equal(1, 1.0) and not json_equal(True, 1) and not json_equal(0, False)
+    assert json_equal({"a": [1, "x"]}, {"a": [1.0, "x"]}) and not json_equal([1], [1, 2])
+    assert not json_equal(None, "") and json_equal(None, None)
