@@ -1,4 +1,5 @@
-"""The basic catalog's client-side functions (validation, formatting, logic, openUrl).
+"""The client-side functions of the basic catalog (validation, formatting, logic, openUrl) and the
+minimal catalog (capitalize).
 
 Every function takes its arguments already resolved (`args`, a dict named as in the catalog) and a
 `Context` (the data model and template scope, which `formatString` needs for `${...}` expressions).
@@ -298,6 +299,12 @@ def pluralize(args: dict, ctx: Context) -> str:
     return to_text(args.get("other"))
 
 
+def capitalize(args: dict, ctx: Context) -> str:
+    """The value with its first character upper-cased (the minimal catalog's one function)."""
+    text = to_text(args.get("value"))
+    return text[:1].upper() + text[1:]
+
+
 def openUrl(args: dict, ctx: Context) -> OpenUrlRequest:
     """A request to open the URL; the shell asks the user first. Only absolute URLs are accepted."""
     url = args.get("url")
@@ -388,6 +395,9 @@ class _Parser:
     def call(self, m: re.Match) -> Any:
         name = m.group(0)[:-1].strip()
         self.i = m.end()
+        self.depth += 1
+        if self.depth > MAX_CALL_DEPTH:
+            raise FunctionError(f"function calls nested deeper than {MAX_CALL_DEPTH}")
         args: dict[str, Any] = {}
         self.skip()
         if self.text.startswith(")", self.i):
@@ -406,7 +416,9 @@ class _Parser:
                     continue
                 self.expect(")")
                 break
-        return call(name, args, self.ctx, self.depth + 1)
+        result = call(name, args, self.ctx, self.depth)
+        self.depth -= 1
+        return result
 
     def value(self) -> Any:
         self.skip()
@@ -454,7 +466,7 @@ FUNCTIONS: dict[str, Callable[[dict, Context], Any]] = {
     "required": required, "regex": regex, "length": length, "numeric": numeric, "email": email,
     "formatString": formatString, "formatNumber": formatNumber, "formatCurrency": formatCurrency,
     "formatDate": formatDate, "pluralize": pluralize, "openUrl": openUrl,
-    "and": and_, "or": or_, "not": not_,
+    "and": and_, "or": or_, "not": not_, "capitalize": capitalize,
 }
 
 MAX_CALL_DEPTH = 32
@@ -462,13 +474,13 @@ MAX_CALL_DEPTH = 32
 
 @lru_cache(maxsize=None)
 def signatures() -> dict[str, tuple[frozenset, str]]:
-    """name -> (required argument names, return type), read from the basic catalog."""
-    catalog = json.loads((A2UI_SPEC / "catalogs/basic/catalog.json").read_text())
+    """name -> (required argument names, return type), read from the shipped catalogs."""
     out = {}
-    for name, schema in catalog["functions"].items():
-        props = schema["properties"]
-        arg_schema = props.get("args", {})
-        out[name] = (frozenset(arg_schema.get("required", ())), props.get("returnType", {}).get("const", "any"))
+    for catalog_file in ("catalogs/basic/catalog.json", "catalogs/minimal/catalog.json"):
+        for name, schema in json.loads((A2UI_SPEC / catalog_file).read_text())["functions"].items():
+            props = schema["properties"]
+            arg_schema = props.get("args", {})
+            out[name] = (frozenset(arg_schema.get("required", ())), props.get("returnType", {}).get("const", "any"))
     return out
 
 

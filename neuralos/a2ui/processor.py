@@ -12,7 +12,7 @@ from typing import Any, Callable
 
 from neuralos.a2ui import pointer
 from neuralos.a2ui.surface import Surface
-from neuralos.a2ui.validate import Issue, schema_issues, structure_issues
+from neuralos.a2ui.validate import CATALOG_FILES, Issue, json_kind, schema_issues, structure_issues
 from neuralos.errors import BadInput
 from neuralos.resources import BASIC_CATALOG_ID
 
@@ -96,17 +96,23 @@ class MessageProcessor:
                 issues.append(Issue(where, f"a message must be a JSON object, not {type(msg).__name__}"))
                 continue
             kind = next((k for k in MESSAGE_KINDS if k in msg), None)
-            sid = msg.get(kind, {}).get("surfaceId") if kind and isinstance(msg.get(kind), dict) else None
-            catalog = BASIC_CATALOG_ID
-            if kind == "createSurface":
-                catalog = msg["createSurface"].get("catalogId", BASIC_CATALOG_ID)
+            body = msg.get(kind) if kind else None
+            sid = body.get("surfaceId") if isinstance(body, dict) else None
+            sid = sid if isinstance(sid, str) else None
+            catalog = BASIC_CATALOG_ID  # validate against the catalog the surface uses
+            if kind == "createSurface" and isinstance(body, dict) and isinstance(body.get("catalogId"), str) \
+                    and body["catalogId"] in CATALOG_FILES:
+                catalog = body["catalogId"]
             elif sid is not None and current(sid) is not None:
                 catalog = current(sid).catalog_id
             found = schema_issues(msg, where, catalog_id=catalog)
             if found:
                 issues += found
                 continue
-            body = msg[kind]
+            if kind == "createSurface" and body["catalogId"] not in CATALOG_FILES:
+                issues.append(Issue(f"{where}/createSurface/catalogId", f"catalog {body['catalogId']!r} is not "
+                                    f"supported (supported: {', '.join(CATALOG_FILES)})"))
+                continue
             if kind == "createSurface":
                 if current(sid) is not None:
                     issues.append(Issue(f"{where}/createSurface/surfaceId",
@@ -136,6 +142,10 @@ class MessageProcessor:
             elif kind == "updateDataModel":
                 surface = writable(sid)
                 path = body.get("path", "/")
+                if path in ("", "/") and "value" in body and not isinstance(body["value"], dict):
+                    issues.append(Issue(f"{where}/updateDataModel/value",
+                                        f"the data model root must be a JSON object, not {json_kind(body['value'])}"))
+                    continue
                 try:
                     if "value" in body:
                         surface.data = pointer.set(surface.data, path, copy.deepcopy(body["value"]))
@@ -163,9 +173,21 @@ class MessageProcessor:
         return changes
 
     def set_data(self, surface_id: str, path: str, value: Any) -> Change:
-        """A local two-way-binding write (TextField typing, CheckBox toggling): no planner round-trip."""
-        surface = self.surfaces[surface_id]
-        surface.data = pointer.set(surface.data, path, copy.deepcopy(value))
+        """A local two-way-binding write (TextField typing, CheckBox toggling): no planner round-trip.
+
+        Raises `Rejected`, with nothing changed, for an unknown surface or a path the data cannot take
+        (an index past the end of a list, a non-object root).
+        """
+        surface = self.surfaces.get(surface_id)
+        if surface is None:
+            raise Rejected([Issue("/surfaceId", f"surface {surface_id!r} does not exist")], "local edit")
+        if path in ("", "/") and not isinstance(value, dict):
+            raise Rejected([Issue(path, f"the data model root must be a JSON object, not {json_kind(value)}")],
+                           "local edit")
+        try:
+            surface.data = pointer.set(copy.deepcopy(surface.data), path, copy.deepcopy(value))
+        except pointer.PointerError as e:
+            raise Rejected([Issue(path, str(e))], "local edit") from None
         change = Change(surface_id, "data", (path,), local=True)
         self._notify([change])
         return change
