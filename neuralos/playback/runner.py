@@ -12,8 +12,16 @@ Two ways to drive it:
 
     result = PlaybackRunner(script, "out/").run()          # headless, blocking (`neuralos play`)
 
-    runner = PlaybackRunner(script, out_dir_or_None, canvas=shell_canvas, realtime=True)
+    runner = PlaybackRunner(load(path, simulate=False), out_dir_or_None, canvas=shell_canvas,
+                            realtime=True, planner_runner=shell_planner_runner, route_actions=False)
     runner.play_async(on_step=..., on_finished=...)         # visible shell: one step per Qt timer turn
+    runner.stop()                                           # the user interrupts: finish after this step
+
+With `canvas=` the script plays on that canvas's session (size taken from the canvas); with
+`planner_runner=` intents go to the shell's own `PlannerRunner` (and the playback waits for it,
+including for actions the shell routes itself when `route_actions=False`); `realtime=True` paces
+steps on the wall clock so a person can follow; `out_dir=None` records nothing. `step()` and
+`finish()` are the same building blocks for callers with their own scheduling.
 """
 from __future__ import annotations
 
@@ -114,7 +122,8 @@ class PlaybackRunner:
     def __init__(self, script: S.Script, out_dir: str | Path | None = None, *, renderer: str | None = None,
                  planner: str | None = None, size: tuple[int, int] | None = None, seed: int | None = None,
                  gif: bool = False, fps: int = DEFAULT_FPS, canvas=None, realtime: bool = False,
-                 settle_timeout: float = SETTLE_TIMEOUT_S, pointer: bool = True):
+                 settle_timeout: float = SETTLE_TIMEOUT_S, pointer: bool = True,
+                 planner_runner=None, route_actions: bool = True):
         self.script = script
         self.out_dir = Path(out_dir) if out_dir is not None else None
         self.renderer_name = renderer or script.renderer or "auto"
@@ -126,6 +135,8 @@ class PlaybackRunner:
         self.settle_timeout = settle_timeout
         self.draw_pointer = pointer
         self._external_canvas = canvas
+        self._external_planner = planner_runner
+        self.route_actions = route_actions
         if canvas is not None and size is None and script.size is None:
             size = _canvas_size(canvas)
         self.size = size or script.size or DEFAULT_SIZE
@@ -155,7 +166,8 @@ class PlaybackRunner:
             _check_plugin_name("renderer", self.renderer_name)
         if self.out_dir is not None and self.out_dir.exists() and not self.out_dir.is_dir():
             raise BadInput("exists and is not a folder", where=str(self.out_dir))
-        self._planner = _make_planner(self.planner_name)    # an unknown name is BadInput (exit 2)
+        if self._external_planner is None:
+            self._planner = _make_planner(self.planner_name)    # an unknown name is BadInput (exit 2)
 
     # -- lifecycle -------------------------------------------------------------------------------
     def run(self) -> PlaybackResult:
@@ -197,11 +209,15 @@ class PlaybackRunner:
         self._changes = 0
         self._unsubscribe = self.session.subscribe(self._on_changes)
         signal = getattr(self.canvas, "action_triggered", None)
-        if signal is not None:
-            signal.connect(self._on_action)
+        self._action_signal = signal if self.route_actions else None
+        if self._action_signal is not None:
+            self._action_signal.connect(self._on_action)
         self.painter = _Painter(self.canvas, self.renderer_name, self.seed)
-        self.planner = _PlannerLink(self._planner, self.session, lambda: self.painter.current_name,
-                                    self.settle_timeout)
+        if self._external_planner is not None:
+            self.planner = _PlannerLink.attach(self._external_planner, self.session)
+        else:
+            self.planner = _PlannerLink(self._planner, self.session, lambda: self.painter.current_name,
+                                        self.settle_timeout)
         self.timers: dict[tuple[str, str], tuple[int, dict]] = {}   # (surface, action) -> (due tick, context)
         self.recorder = None
         if self.out_dir is not None:
@@ -278,11 +294,14 @@ class PlaybackRunner:
         outputs: dict = {}
         if self._started:
             try:
-                if self.last_frame is not None and self.failure is None:
-                    self._hold(PACE["end"])
+                if self.last_frame is not None:
+                    self._hold(PACE["end"])     # let viewers see how it ended (passed or not)
                 if getattr(self, "_unsubscribe", None):
                     self._unsubscribe()
                     self._unsubscribe = None
+                if getattr(self, "_action_signal", None) is not None:
+                    self._action_signal.disconnect(self._on_action)
+                    self._action_signal = None
             finally:
                 if self.recorder is not None:
                     outputs.update(self.recorder.close(self.last_frame))
@@ -971,6 +990,7 @@ class _PlannerLink:
         self.replies: list[str] = []
         self.schedules: list = []          # ShellCommand("schedule", ...) of finished plans
         self._gui_thread = threading.get_ident()
+        self.owned = True
         if planner is not None:
             try:
                 from neuralos.planners.runner import PlannerRunner
@@ -981,6 +1001,17 @@ class _PlannerLink:
             except Exception as e:
                 self.runner = None
                 self.unavailable_reason = f"{type(e).__name__}: {e}"
+
+    @classmethod
+    def attach(cls, runner, session) -> "_PlannerLink":
+        """Use a planner runner someone else owns (the shell's): its own `call` reaches the GUI thread
+        through Qt events, which the playback's event pumping delivers; closing is the owner's job."""
+        link = cls((None, None), session, lambda: None, SETTLE_TIMEOUT_S)
+        link.runner = runner
+        link.planner = runner.planner
+        link.name = getattr(runner.planner, "name", None)
+        link.owned = False
+        return link
 
     @property
     def available(self) -> bool:
@@ -1019,6 +1050,8 @@ class _PlannerLink:
         return job
 
     def busy(self) -> bool:
+        if not self.owned and self.runner is not None and self.runner.busy:
+            return True     # the shell's runner: also wait for what the user's own clicks asked
         return any(not j.done for j in self.jobs) or not self.calls.empty()
 
     def collect(self) -> None:
@@ -1050,7 +1083,7 @@ class _PlannerLink:
             self.runner.cancel()
 
     def close(self) -> None:
-        if self.runner is None:
+        if self.runner is None or not self.owned:
             return
         self.runner.cancel()
         deadline = time.perf_counter() + 5

@@ -207,3 +207,29 @@ def test_json_equal():
     assert json_equal(1, 1.0) and not json_equal(True, 1) and not json_equal(0, False)
     assert json_equal({"a": [1, "x"]}, {"a": [1.0, "x"]}) and not json_equal([1], [1, 2])
     assert not json_equal(None, "") and json_equal(None, None)
+
+
+def test_play_async_drives_an_existing_canvas_from_the_event_loop(tmp_path):
+    """How `neuralos shell --script` plays a script on the visible desktop: one step per timer turn."""
+    from PySide6.QtCore import QEventLoop, QTimer
+
+    from neuralos.session import Session
+    from neuralos.widgets.canvas import DesktopCanvas
+
+    session = Session(480, 360)
+    canvas = DesktopCanvas(session)
+    script = loads("steps:\n" + FORM + "  - click: {id: f}\n  - type: Ωmega\n"
+                   "  - expect: {data: {path: /name, equals: Ωmega}}\n", "demo.yaml", simulate=False)
+    runner = PlaybackRunner(script, tmp_path / "out", canvas=canvas, realtime=False)
+    assert runner.size == (480, 360)          # the canvas's own size
+    seen, done = [], []
+    loop = QEventLoop()
+    runner.play_async(on_step=lambda r: seen.append((r.kind, r.ok)),
+                      on_finished=lambda r: (done.append(r), loop.quit()))
+    QTimer.singleShot(60_000, loop.quit)
+    loop.exec()
+    assert seen == [("a2ui", True), ("click", True), ("type", True), ("expect", True)]
+    assert done and done[0].ok and done[0].exit_code == 0
+    assert session.surfaces["demo"].data["name"] == "Ωmega"     # it played on the shell's own session
+    assert (tmp_path / "out" / "video.mp4").exists()
+    canvas.close_canvas()
