@@ -42,8 +42,9 @@ def binding_path(value: Any, scope: str = "/") -> str | None:
 def resolve(surface: Surface, value: Any, scope: str = "/", errors: list[str] | None = None) -> Any:
     """The current value of a dynamic value seen from template `scope`.
 
-    Literals come back as they are (lists element by element), bindings read the surface's data model
-    (None when absent), calls run the catalog function on their resolved arguments.
+    Literals come back as they are, lists and objects with their members resolved (a ChoicePicker's
+    option labels, a Tabs' titles); bindings read the surface's data model (None when absent; the value
+    itself, not a copy: do not mutate it); calls run the catalog function on their resolved arguments.
     """
     return _resolve(value, Context(surface.data, scope), errors, 0)
 
@@ -64,6 +65,8 @@ def _resolve(value: Any, ctx: Context, errors: list[str] | None, depth: int) -> 
         return _call(value, ctx, errors, depth)
     if isinstance(value, list):
         return [_resolve(v, ctx, errors, depth) for v in value]
+    if isinstance(value, dict):
+        return {k: _resolve(v, ctx, errors, depth) for k, v in value.items()}
     return value
 
 

@@ -229,17 +229,20 @@ def _parse_date(value: Any) -> datetime:
     raise FunctionError(f"cannot read a date from {json.dumps(value, default=str)} (use ISO 8601)")
 
 
+def _name(full: str, width: int) -> str:
+    """A month or day name at a TR35 width: 3 abbreviated, 4 full, 5 narrow, 6 short."""
+    return {3: full[:3], 4: full, 5: full[:1], 6: full[:2]}.get(width, full)
+
+
 def _date_field(dt: datetime, letter: str, n: int) -> str:
     if letter == "y":
         return f"{dt.year % 100:02d}" if n == 2 else f"{dt.year:0{n}d}"
-    if letter in "ML":
-        return _MONTHS[dt.month - 1] if n == 4 else _MONTHS[dt.month - 1][:3] if n == 3 \
-            else _MONTHS[dt.month - 1][0] if n == 5 else f"{dt.month:0{n}d}"
+    if letter in "ML":  # M, MM: number; MMM: Jan; MMMM: January; MMMMM: J
+        return f"{dt.month:0{n}d}" if n <= 2 else _name(_MONTHS[dt.month - 1], n)
     if letter == "d":
         return f"{dt.day:0{n}d}"
-    if letter == "E":
-        name = _DAYS[dt.weekday()]
-        return name if n == 4 else name[0] if n == 5 else name[:2] if n == 6 else name[:3]
+    if letter == "E":  # E..EEE: Fri; EEEE: Friday; EEEEE: F; EEEEEE: Fr
+        return _name(_DAYS[dt.weekday()], max(n, 3))
     if letter == "a":
         return "AM" if dt.hour < 12 else "PM"
     if letter == "h":

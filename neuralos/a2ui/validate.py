@@ -253,7 +253,7 @@ def structure_issues(components: dict[str, dict], prefix: str = "",
     state: dict[str, int] = {}  # 1 = on stack, 2 = done
     depth: dict[str, int] = {}
 
-    def visit(cid: str, trail: list[str]) -> None:
+    def visit(cid: str) -> None:
         stack = [(cid, iter(refs(components[cid])))]
         state[cid] = 1
         while stack:
@@ -278,7 +278,7 @@ def structure_issues(components: dict[str, dict], prefix: str = "",
 
     for cid in components:
         if cid not in state:
-            visit(cid, [])
+            visit(cid)
     if depth.get("root", 0) > MAX_DEPTH:
         issues.append(Issue(f"{prefix}/root", f"tree depth {depth['root']} exceeds the limit of {MAX_DEPTH}"))
     return issues

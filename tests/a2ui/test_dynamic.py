@@ -37,9 +37,15 @@ def test_calls_resolve_their_arguments_recursively(surface):
     assert resolve(surface, both, "/items/1") is False
 
 
-def test_objects_that_are_neither_binding_nor_call_are_literals(surface):
+def test_objects_that_are_neither_binding_nor_call_have_their_members_resolved(surface):
     assert resolve(surface, {"path": "/user", "extra": 1}) == {"path": "/user", "extra": 1}
-    assert resolve(surface, {"label": "x"}) == {"label": "x"}
+    options = [{"label": {"path": "/user/name"}, "value": "ada"}, {"label": "Other", "value": "x"}]
+    assert resolve(surface, options) == [{"label": "Ada", "value": "ada"}, {"label": "Other", "value": "x"}]
+
+
+def test_data_values_are_not_evaluated(surface):
+    surface.data["raw"] = {"path": "/user/name", "call": "not"}
+    assert resolve(surface, {"path": "/raw"}) == {"path": "/user/name", "call": "not"}
 
 
 @pytest.mark.parametrize("value, returns", [
