@@ -1,0 +1,126 @@
+"""Safe loading: trusted classes only, shapes checked against the weights, failures become BrokenModel."""
+import json
+
+import numpy as np
+import pytest
+from safetensors.torch import load_file, save_file
+
+from neuralos.errors import BadInput
+from neuralos.plugins import BrokenModel, discover, find, load_planner, load_renderer
+from neuralos.plugins.loading import load_causal_lm
+from neuralos.plugins.verify import tiny_scene
+
+
+def edit_json(path, **changes):
+    data = json.loads(path.read_text())
+    data.update(changes)
+    path.write_text(json.dumps(data))
+
+
+def test_diffusers_folder_renders_a_frame(models_dir, place):
+    place("renderer", models_dir / "tiny")
+    renderer = load_renderer("tiny")
+    scene = tiny_scene()
+    frame = renderer.render(scene, None, None)
+    assert frame.dtype == np.uint8 and frame.shape == (64, 64, 3)
+    assert np.array_equal(frame, renderer.render(scene, None, None))  # seeded: same scene, same frame
+
+
+def test_regions_replace_only_those_pixels(models_dir, place):
+    from neuralos.scene import Box
+    place("renderer", models_dir / "tiny")
+    renderer = load_renderer("tiny")
+    previous = np.full((64, 64, 3), 7, np.uint8)
+    frame = renderer.render(tiny_scene(), previous, [Box(8, 8, 16, 16)])
+    outside = np.ones((64, 64), bool)
+    outside[8:24, 8:24] = False
+    assert (frame[outside] == 7).all() and not (frame[8:24, 8:24] == 7).all()
+
+
+def test_pipeline_without_conditioning_is_refused(models_dir, place):
+    place("unconditioned", models_dir / "plain-ddpm")
+    assert find("plain-ddpm", models=discover(packages=False)).ok  # a fine diffusers folder...
+    with pytest.raises(BrokenModel, match=r"DDPMPipeline does not take the scene conditioning: .* unet maps 3 -> 3"):
+        load_renderer("plain-ddpm")                                 # ...that cannot paint our scenes
+
+
+def test_config_and_weights_shapes_disagree(models_dir, place):
+    folder = place("renderer", models_dir / "tiny")
+    edit_json(folder / "unet" / "config.json", block_out_channels=[16, 32], norm_num_groups=8)
+    with pytest.raises(BrokenModel) as e:
+        load_renderer("tiny")
+    assert str(e.value).startswith(str(folder) + ": unet/: weights do not match the config: ")
+    assert "is [8, " in e.value.reason and "the config makes [16, " in e.value.reason
+
+
+def test_weights_missing_a_tensor(models_dir, place):
+    folder = place("renderer", models_dir / "tiny")
+    weights = folder / "unet" / "diffusion_pytorch_model.safetensors"
+    tensors = load_file(str(weights))
+    del tensors["conv_out.bias"]
+    save_file(tensors, str(weights))
+    with pytest.raises(BrokenModel, match="unet/: weights lack conv_out.bias, which the config needs"):
+        load_renderer("tiny")
+
+
+def test_config_that_does_not_build(models_dir, place):
+    folder = place("renderer", models_dir / "tiny")
+    edit_json(folder / "unet" / "config.json", norm_num_groups=5)
+    with pytest.raises(BrokenModel, match="unet/config.json does not build a UNet2DModel"):
+        load_renderer("tiny")
+
+
+def test_unknown_class_in_trusted_library(models_dir, place):
+    folder = place("renderer", models_dir / "tiny")
+    edit_json(folder / "model_index.json", unet=["diffusers", "NoSuchModel"])
+    with pytest.raises(BrokenModel, match="model_index.json: .*NoSuchModel is not a model"):
+        load_renderer("tiny")
+    edit_json(folder / "model_index.json", unet=["diffusers", "UNet2DModel"], _class_name="NoSuchPipeline")
+    with pytest.raises(BrokenModel, match="pipeline class 'NoSuchPipeline' is neither"):
+        load_renderer("tiny")
+
+
+def test_folder_rechecked_at_load(models_dir, place):
+    folder = place("renderer", models_dir / "tiny")
+    info = find("tiny", models=discover(packages=False))
+    weights = folder / "unet" / "diffusion_pytorch_model.safetensors"
+    weights.write_bytes(weights.read_bytes()[:100])  # broken after discovery said ok
+    with pytest.raises(BrokenModel, match="truncated"):
+        load_renderer(info)
+
+
+def test_broken_and_wrong_kind(models_dir, place):
+    (models_dir / "empty").mkdir()
+    place("renderer", models_dir / "tiny")
+    with pytest.raises(BrokenModel, match="empty folder"):
+        load_renderer(find("empty", models=discover(packages=False)))
+    with pytest.raises(BadInput, match="'tiny' is a renderer, not a planner"):
+        load_planner("tiny")
+    with pytest.raises(BadInput, match="no renderer named 'nope'"):
+        load_renderer("nope")
+
+
+def test_causal_lm_loads_and_generates(place, tmp_path):
+    import torch
+    folder = place("planner", tmp_path / "llm")
+    model, tokenizer = load_causal_lm(folder)
+    ids = tokenizer("open a notes app", return_tensors="pt")
+    with torch.no_grad():
+        out = model.generate(**ids, max_new_tokens=3, do_sample=False)
+    assert out.shape[1] == ids["input_ids"].shape[1] + 3
+
+
+def test_causal_lm_shape_mismatch(place, tmp_path):
+    from neuralos.plugins.loading import LoadFailure
+    folder = place("planner", tmp_path / "llm")
+    edit_json(folder / "config.json", intermediate_size=48)
+    with pytest.raises(LoadFailure, match=r"weights do not match the config: model.layers.0.mlp.\w+.weight is \["):
+        load_causal_lm(folder)
+
+
+def test_causal_lm_unknown_architecture(place, tmp_path):
+    from neuralos.plugins.loading import LoadFailure
+    folder = place("planner", tmp_path / "llm")
+    edit_json(folder / "config.json", model_type="my_secret_arch", auto_map={"AutoModelForCausalLM": "x.Y"})
+    with pytest.raises(LoadFailure, match="model_type 'my_secret_arch' is not built into transformers"):
+        load_causal_lm(folder)
