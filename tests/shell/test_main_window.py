@@ -1,0 +1,225 @@
+"""The main window: chrome, status line, opening files, intents, taskbar, links, theme, renderer fallback."""
+import json
+
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from shell import APP_ID, APP_NAME, DISPLAY_NAME
+from shell_helpers import LOGIN, jsonl, notes
+
+
+def planner_registry_available():
+    try:
+        from neuralos.planners import registry  # noqa: F401
+        return True
+    except ImportError:
+        return False
+
+
+def test_main_window_builds_with_identity_menus_and_canvas(make_window):
+    w = make_window()
+    app = QApplication.instance()
+    assert app.applicationName() == APP_NAME and app.desktopFileName() == APP_ID
+    assert w.windowTitle() == DISPLAY_NAME
+    assert not w.windowIcon().isNull()
+    menus = [a.text().replace("&", "") for a in w.menuBar().actions()]
+    assert menus == ["File", "View", "Models", "Help"]
+    assert w.canvas.size().width() == 800 and w.canvas.isVisible()
+    assert w.intent_bar.edit.isVisible() and w.intent_bar.go.isVisible()
+    assert not w.intent_bar.cancel.isVisible()
+    assert w.taskbar.empty.isVisible()
+    renderer_items = [a.data() for a in w.renderer_group.actions()]
+    assert renderer_items[:3] == ["auto", "neural", "widgets"]
+    assert next(a for a in w.renderer_group.actions() if a.data() == "widgets").isChecked()
+
+
+def test_status_line_shows_renderer_planner_and_frame_time(make_window, qtbot):
+    w = make_window()
+    w.open_file(LOGIN)
+    qtbot.waitUntil(lambda: w.frames.frames > 0 and w.frames.frame_ms is not None)
+    w._update_frame_status()
+    text = w.status.text()
+    assert "renderer: widgets" in text
+    assert "planner: " in text
+    assert "fps" in text and " ms" in text
+    ms = w.frames.frame_ms
+    assert 0 < ms < 10_000
+    assert f"frame {ms:.1f} ms" in w.status.frame.text()
+
+
+def test_auto_renderer_falls_back_to_widgets_visibly_without_a_model(make_window, qtbot):
+    w = make_window(renderer="auto")
+    qtbot.waitUntil(lambda: not w.frames.loading, timeout=30000)
+    if w.frames.neural is not None:
+        pytest.skip("a neural renderer model is installed here")
+    assert w.frames.active == "widgets"
+    assert "renderer: widgets (fallback: " in w.status.renderer.text()
+    assert w.frames.reason
+
+
+def test_open_file_applies_the_example_and_lists_its_window(make_window, qtbot):
+    w = make_window()
+    assert w.open_file(LOGIN)
+    assert list(w.session.surfaces) == ["gallery-login-form"]
+    qtbot.waitUntil(lambda: "gallery-login-form" in w.taskbar.buttons)
+    assert w.taskbar.buttons["gallery-login-form"].isChecked()
+    assert "Opened 09_login-form.json" in w.status.message.text()
+    assert not w.status.error
+    assert w.canvas.scene().find(text="Sign in") or w.canvas.scene().texts()
+
+
+def test_open_bad_file_changes_nothing_and_says_where(make_window, tmp_path, qtbot):
+    w = make_window()
+    w.open_file(LOGIN)
+    before = json.dumps(w.session.snapshot(), sort_keys=True)
+    # line 2 is fine on its own, line 3 refers to a surface that does not exist: nothing may apply
+    bad = tmp_path / "half.jsonl"
+    bad.write_text(jsonl(notes("other")[:2]) + json.dumps(
+        {"version": "v0.9", "updateDataModel": {"surfaceId": "nope", "path": "/x", "value": 1}}) + "\n")
+    assert not w.open_file(bad)
+    assert json.dumps(w.session.snapshot(), sort_keys=True) == before
+    assert w.status.error and "Could not open half.jsonl" in w.status.message.text()
+    assert "/2/updateDataModel/surfaceId" in w.status.message.text()
+    qtbot.waitUntil(lambda: w.error_box is not None and w.error_box.isVisible())
+    assert "nope" in w.error_box.text()
+    w.error_box.close()
+
+    broken = tmp_path / "broken.json"
+    broken.write_text('{"messages": [\n  {"version": "v0.9",\n  oops}\n]}')
+    assert not w.open_file(broken)
+    assert f"{broken}:3" in w.status.message.text()
+    missing = tmp_path / "missing.json"
+    assert not w.open_file(missing)
+    assert "no such file" in w.status.message.text()
+    assert json.dumps(w.session.snapshot(), sort_keys=True) == before
+
+
+def test_intent_without_a_planner_says_so_and_changes_nothing(make_window, qtbot):
+    w = make_window(planner="no-such-planner-here")
+    assert not w.planner.available and w.planner.reason
+    assert "planner: none" in w.status.planner.text()
+    qtbot.keyClicks(w.intent_bar.edit, "open a notes app")
+    qtbot.mouseClick(w.intent_bar.go, Qt.LeftButton)
+    msg = w.status.message.text()
+    assert "No planner is available" in msg and "open a notes app" in msg and w.status.error
+    assert w.session.surfaces == {}
+    assert w.intent_bar.edit.text() == "open a notes app"      # kept, so it can be sent later
+
+
+@pytest.mark.skipif(not planner_registry_available(), reason="planners not built yet")
+def test_intent_runs_on_the_builtin_planner_off_the_gui_thread(make_window, qtbot):
+    w = make_window()
+    assert w.planner.available, w.planner.reason
+    qtbot.keyClicks(w.intent_bar.edit, "open a notes app")
+    qtbot.keyClick(w.intent_bar.edit, Qt.Key_Return)
+    qtbot.waitUntil(lambda: len(w.session.surfaces) >= 1 and not w.planner.busy, timeout=30000)
+    qtbot.waitUntil(lambda: not w.intent_bar.cancel.isVisible())
+    assert w.intent_bar.edit.text() == ""
+    assert not w.status.error, w.status.message.text()
+
+
+def test_taskbar_raises_minimises_and_restores(make_window, qtbot):
+    w = make_window()
+    w.session.apply(notes("a", "Alpha"))
+    w.session.apply(notes("b", "Beta"))
+    qtbot.waitUntil(lambda: set(w.taskbar.buttons) == {"a", "b"})
+    wm = w.session.windows
+    ba, bb = w.taskbar.buttons["a"], w.taskbar.buttons["b"]
+    assert (ba.text(), bb.text()) == ("Alpha", "Beta")
+    assert wm.focus == "b" and bb.isChecked() and not ba.isChecked()
+
+    qtbot.mouseClick(ba, Qt.LeftButton)          # raise a
+    assert wm.focus == "a" and wm.order[-1] == "a" and ba.isChecked()
+    qtbot.mouseClick(ba, Qt.LeftButton)          # focused: minimise it
+    assert wm.get("a").minimized and wm.focus == "b"
+    assert ba.font().italic() and not ba.isChecked()
+    assert not w.canvas.frames["a"].isVisible()
+    qtbot.mouseClick(ba, Qt.LeftButton)          # restore
+    assert not wm.get("a").minimized and wm.focus == "a"
+    assert w.canvas.frames["a"].isVisible()
+
+    w.session.window_op("close", "b")
+    qtbot.waitUntil(lambda: set(w.taskbar.buttons) == {"a"})
+
+
+def test_open_url_asks_first_and_never_opens_unasked(make_window, monkeypatch):
+    w = make_window()
+    opened, asked = [], []
+    monkeypatch.setattr(QDesktopServices, "openUrl", staticmethod(lambda url: opened.append(url.toString())))
+    monkeypatch.setattr(w, "ask", lambda title, text: asked.append(text) or False)
+    assert not w.on_open_url("https://example.org/a")
+    assert asked and "https://example.org/a" in asked[0] and opened == []
+    monkeypatch.setattr(w, "ask", lambda title, text: True)
+    assert w.on_open_url("https://example.org/b")
+    assert opened == ["https://example.org/b"]
+    asked.clear()
+    monkeypatch.setattr(w, "ask", lambda title, text: asked.append(text) or True)
+    assert not w.on_open_url("file:///etc/passwd")
+    assert asked == [] and opened == ["https://example.org/b"]
+    assert w.status.error
+
+
+def test_open_url_from_a_button_goes_through_the_question(make_window, monkeypatch, qtbot):
+    w = make_window()
+    w.session.apply([
+        {"version": "v0.9", "createSurface": {"surfaceId": "links", "catalogId": notes()[0]["createSurface"]["catalogId"]}},
+        {"version": "v0.9", "updateComponents": {"surfaceId": "links", "components": [
+            {"id": "root", "component": "Button", "child": "l",
+             "action": {"functionCall": {"call": "openUrl", "args": {"url": "https://a2ui.org"}}}},
+            {"id": "l", "component": "Text", "text": "Docs"}]}}])
+    asked = []
+    monkeypatch.setattr(w, "ask", lambda title, text: asked.append(text) or False)
+    from neuralos.widgets.input import InputRouter
+    InputRouter(w.canvas).click(*w.canvas.scene().node("links/root").box.center)
+    qtbot.waitUntil(lambda: bool(asked))
+    assert "https://a2ui.org" in asked[0]
+
+
+def test_theme_menu_switches_the_desktop(make_window):
+    w = make_window()
+    w.theme_actions["dark"].trigger()
+    assert w.session.theme == "dark"
+    assert w.canvas.base_theme.name == "dark"
+    assert w.theme_actions["dark"].isChecked()
+    w.theme_actions["light"].trigger()
+    assert w.session.theme == "light"
+
+
+class FakeNeural:
+    """A renderer model stand-in with a controllable output, to drive the fallback rules."""
+
+    def __init__(self, out):
+        self.out = out
+        self.calls = 0
+
+    def render(self, scene, previous, regions):
+        self.calls += 1
+        if isinstance(self.out, Exception):
+            raise self.out
+        return self.out(scene) if callable(self.out) else self.out
+
+
+def test_neural_frames_show_over_the_widgets_and_faults_fall_back(make_window, qtbot):
+    w = make_window()
+    pump = w.frames
+    good = FakeNeural(lambda s: np.full((s.height, s.width, 3), 7, np.uint8))
+    pump.neural, pump.requested = good, "neural"
+    pump.schedule()
+    qtbot.waitUntil(lambda: good.calls >= 1 and w.overlay.isVisible())
+    assert w.overlay.image.pixelColor(5, 5).red() == 7
+    assert pump.active == "neural" and "renderer: neural" in w.status.renderer.text()
+
+    bad = FakeNeural(lambda s: np.full((s.height, s.width, 3), np.nan, np.float32))
+    pump.neural = bad
+    for _ in range(3):
+        n = bad.calls
+        pump.schedule()
+        qtbot.waitUntil(lambda: (bad.calls > n and not pump._busy) or pump.neural is None)
+    qtbot.waitUntil(lambda: pump.neural is None)
+    assert bad.calls == 3
+    assert pump.active == "widgets" and not w.overlay.isVisible()
+    assert "3 failures in a row" in pump.reason and "not a finite image" in pump.reason
+    assert "fallback" in w.status.renderer.text()
