@@ -203,6 +203,8 @@ class DesktopCanvas(QWidget):
         finally:
             self._building = False
         frame.body.set_root(root)
+        if root is not None:
+            root.show()   # a child added to a visible parent is not shown by itself
         frame.apply_theme(theme)
         wm = self.session.windows
         if wm.get(sid) is None:

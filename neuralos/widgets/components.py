@@ -910,6 +910,9 @@ class ModalComp(Component):
                 self.ctx.widgets.pop(w.key, None)
             ov.hide()
             ov.deleteLater()
+            face = self.trigger.findChild(ButtonFace) if self.trigger is not None else None
+            if face is not None and face.isVisibleTo(self.window()):
+                face.setFocus(Qt.OtherFocusReason)
             self.ctx.changed()
 
     @property
@@ -936,11 +939,14 @@ class ModalOverlay(QWidget, ComponentHost):
             if self.content is not None:
                 lay.addWidget(self.content)
         self.close_btn = ChromeButton("✕", self.panel, modal.close, modal)
-        self.setFocusPolicy(Qt.ClickFocus)
+        self.setFocusPolicy(Qt.StrongFocus)
         self.layout_panel()
         self.show()
         self.raise_()
         host.installEventFilter(self)
+        first = next((w for w in self.panel.findChildren(QWidget)
+                      if w.focusPolicy() & Qt.TabFocus and w.isEnabled() and w.isVisibleTo(self)), None)
+        (first or self).setFocus(Qt.PopupFocusReason)
 
     def eventFilter(self, obj, event) -> bool:
         from PySide6.QtCore import QEvent

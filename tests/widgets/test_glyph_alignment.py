@@ -1,0 +1,67 @@
+"""Text runs in the scene are exactly where the widget renderer paints glyphs.
+
+The frame is rendered twice, all text once in black and once in white: the pixels that differ are the
+text ink. A mask painted from the scene's text runs alone (same font, hinting off) must cover the
+same pixels.
+"""
+import dataclasses
+import json
+
+import numpy as np
+import pytest
+from PySide6.QtGui import QColor, QImage, QPainter
+
+from tests.conftest import EXAMPLES
+from tests.widgets import kitchen
+from neuralos.widgets import render_messages, theme as theme_mod
+from neuralos.widgets.text import draw_run
+
+
+def ink_frames(messages, monkeypatch, theme="light", size=(1024, 768)):
+    base = theme_mod.THEMES[theme]
+    out = []
+    for ink in ("#000000", "#ffffff"):
+        monkeypatch.setitem(theme_mod.THEMES, theme, dataclasses.replace(base, ink=ink))
+        out.append(render_messages(messages, size=size, theme=theme))
+    monkeypatch.setitem(theme_mod.THEMES, theme, base)
+    return out
+
+
+def run_mask(scene) -> np.ndarray:
+    img = QImage(scene.width, scene.height, QImage.Format_RGB32)
+    img.fill(QColor("#ffffff"))
+    p = QPainter(img)
+    for n in scene.nodes:
+        for r in n.text_runs:
+            draw_run(p, r, "#000000")
+    p.end()
+    img = img.convertToFormat(QImage.Format_RGB888)
+    a = np.frombuffer(img.constBits(), np.uint8, img.sizeInBytes()).reshape(scene.height, img.bytesPerLine())
+    return a[:, : scene.width * 3].reshape(scene.height, scene.width, 3).min(axis=2) < 250
+
+
+def check_alignment(messages, monkeypatch, **kw):
+    (black, scene), (white, scene2) = ink_frames(messages, monkeypatch, **kw)
+    assert [n.text_runs for n in scene.nodes] == [n.text_runs for n in scene2.nodes]
+    ink = np.abs(black.astype(int) - white.astype(int)).max(axis=2) > 5
+    mask = run_mask(scene)
+    assert ink.sum() > 200, "no text painted?"
+    missing = ink & ~mask          # painted text the scene does not know about
+    extra = mask & ~ink            # scene text where nothing was painted
+    assert missing.sum() <= 0.01 * ink.sum(), (missing.sum(), ink.sum(), np.argwhere(missing)[:5])
+    assert extra.sum() <= 0.01 * mask.sum(), (extra.sum(), mask.sum(), np.argwhere(extra)[:5])
+
+
+@pytest.mark.parametrize("path", [p for p in EXAMPLES if p.stem[:2] in ("01", "09", "13", "17")],
+                         ids=lambda p: p.stem)
+def test_text_runs_match_painted_ink_examples(app, path, monkeypatch):
+    check_alignment(json.loads(path.read_text())["messages"], monkeypatch)
+
+
+def test_text_runs_match_painted_ink_every_component(app, monkeypatch):
+    check_alignment(kitchen.messages(), monkeypatch, size=(1024, 1000))
+
+
+def test_text_runs_match_painted_ink_dark(app, monkeypatch):
+    check_alignment(kitchen.messages(theme={"primaryColor": "#aa3377"}), monkeypatch, theme="dark",
+                    size=(1024, 1000))
