@@ -17,7 +17,7 @@ import importlib
 import os
 from pathlib import Path
 
-from neuralos.errors import BadInput
+from neuralos.errors import BadInput, NeuralosError
 from neuralos.plugins.checks import pipeline_components, read_json
 from neuralos.plugins.discovery import ModelInfo, discover, find, inspect
 from neuralos.plugins.formats import all_formats
@@ -78,7 +78,7 @@ def _load(info: ModelInfo, device: str) -> object:
             obj = fmt.load(info, device)
     except BrokenModel:
         raise
-    except LoadFailure as e:
+    except (LoadFailure, NeuralosError) as e:  # already worded for the user
         raise BrokenModel(info, str(e)) from e
     except Exception as e:  # library errors: keep the first line, it is usually the useful one
         raise BrokenModel(info, f"failed to load: {type(e).__name__}: {first_line(e)}") from e
@@ -226,11 +226,26 @@ def load_causal_lm(path: Path, device: str = "cpu"):
 
 
 def load_transformers(info: ModelInfo, device: str):
-    """A transformers causal-LM folder as a planner."""
+    """A transformers causal-LM folder as a planner; `[parameters]` go to TransformersPlanner."""
     from neuralos.planners.transformers_planner import TransformersPlanner
 
+    params = _parameters(info, TransformersPlanner, exclude={"folder", "model", "tokenizer", "name", "sampler"})
+    device = params.pop("device", device)
     model, tokenizer = load_causal_lm(info.path, device)
-    return TransformersPlanner(model=model, tokenizer=tokenizer, name=info.name, **info.parameters)
+    return TransformersPlanner(model=model, tokenizer=tokenizer, name=info.name, device=device, **params)
+
+
+def _parameters(info: ModelInfo, cls: type, exclude: set[str]) -> dict:
+    """The manifest's parameters, checked to be keyword arguments `cls` takes (less `exclude`)."""
+    import inspect
+
+    known = {n for n, p in inspect.signature(cls).parameters.items()
+             if p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD)} - exclude
+    for key in info.parameters:
+        if key not in known:
+            raise LoadFailure(f"neuralos.toml: parameters.{key} is not a {info.format} parameter "
+                              f"(known: {', '.join(sorted(known))})")
+    return dict(info.parameters)
 
 
 def load_openai(info: ModelInfo, device: str):

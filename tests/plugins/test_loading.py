@@ -6,8 +6,9 @@ import pytest
 from safetensors.torch import load_file, save_file
 
 from neuralos.errors import BadInput
-from neuralos.plugins import BrokenModel, discover, find, load_planner, load_renderer
+from neuralos.plugins import BrokenModel, discover, find, load_planner, load_renderer, verify
 from neuralos.plugins.loading import load_causal_lm
+from neuralos.plugins.tiny import write_manifest
 from neuralos.plugins.verify import tiny_scene
 
 
@@ -124,3 +125,22 @@ def test_causal_lm_unknown_architecture(place, tmp_path):
     edit_json(folder / "config.json", model_type="my_secret_arch", auto_map={"AutoModelForCausalLM": "x.Y"})
     with pytest.raises(LoadFailure, match="model_type 'my_secret_arch' is not built into transformers"):
         load_causal_lm(folder)
+
+
+def test_transformers_folder_is_a_planner(models_dir, place):
+    from neuralos.planners.base import Planner
+    folder = place("planner", models_dir / "tiny-llm")
+    write_manifest(folder, name="tiny", kind="planner", format="transformers", parameters={"max_new_tokens": 16})
+    planner = load_planner("tiny")
+    assert isinstance(planner, Planner) and planner.name == "tiny" and planner.max_new_tokens == 16
+    assert verify(find("tiny", models=discover(packages=False))).ok
+
+
+def test_planner_parameters_are_checked(models_dir, place):
+    folder = place("planner", models_dir / "tiny-llm")
+    write_manifest(folder, name="tiny", kind="planner", format="transformers", parameters={"max_tokens": 16})
+    with pytest.raises(BrokenModel, match=r"parameters.max_tokens is not a transformers parameter \(known: .*max_new_tokens"):
+        load_planner("tiny")
+    write_manifest(folder, name="tiny", kind="planner", format="transformers", parameters={"temperature": 99})
+    with pytest.raises(BrokenModel, match="temperature must be a number 0..5, not 99"):
+        load_planner("tiny")
