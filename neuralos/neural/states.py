@@ -925,9 +925,14 @@ class _Window:
     messages: list[dict]
 
 
-def _make_window(r: random.Random, words: _Words, index: int, app: str | None = None) -> _Window:
+def _make_window(r: random.Random, words: _Words, taken: list[str], app: str | None = None) -> _Window:
     app = app or r.choices(list(APP_WEIGHTS), weights=list(APP_WEIGHTS.values()))[0]
-    sid = f"{app}-{index}-{r.randint(100, 999)}"
+    # Ids as an agent would name them; the window title falls back to the id ("Kitchen sink").
+    sid, n = app, 1
+    while sid in taken:
+        n += 1
+        sid = f"{app}-{n}"
+    taken.append(sid)
     b = SurfaceBuilder(r, words, sid)
     top = APPS_BY_NAME[app](b)
     create = {"surfaceId": sid, "catalogId": BASIC_CATALOG_ID}
@@ -982,7 +987,8 @@ def generate_state(seed: int, *, sizes=DEFAULT_SIZES, sequence: bool | str = Fal
     w, h = random.Random(f"neuralos-size:{seed}:{sequence}").choice(list(sizes))
     theme = r.choice(list(themes))
     n_windows = r.choices((1, 2, 3), weights=(0.5, 0.35, 0.15))[0]
-    windows = [_make_window(r, words, i) for i in range(n_windows)]
+    taken: list[str] = []
+    windows = [_make_window(r, words, taken) for _ in range(n_windows)]
     messages = [m for win in windows for m in win.messages]
     script: list[dict] = []
     # Window placement: move some windows, maybe minimise a background one, maybe raise one.
@@ -1085,14 +1091,14 @@ def _sequence(r, words, top: _Window, windows: list[_Window], script: list[dict]
         trig = r.choice(top.builder.modal_triggers)
         script += [cap, {"op": "click", "target": _target(r, top.sid, trig)}]
     elif kind == "window-open":
-        new = _make_window(r, words, len(windows))
+        new = _make_window(r, words, [w.sid for w in windows])
         script += [cap, {"op": "a2ui", "messages": new.messages}]
     elif kind == "window-close":
         script += [cap, {"op": "window", "action": "close", "surface": top.sid}]
     elif kind == "window-raise":
         other = windows[0] if windows[0] is not top else None
         if other is None:   # one window: open a second one first, then raise the first
-            new = _make_window(r, words, len(windows))
+            new = _make_window(r, words, [w.sid for w in windows])
             script += [{"op": "a2ui", "messages": new.messages}]
             other = top
         script += [cap, {"op": "window", "action": "raise", "surface": other.sid}]
