@@ -249,9 +249,9 @@ def _parameters(info: ModelInfo, cls: type, exclude: set[str]) -> dict:
 
 
 def load_openai(info: ModelInfo, device: str):
-    """An openai-compatible endpoint named by the manifest."""
+    """An openai-compatible endpoint named by the manifest; `[parameters]` go to OpenAIPlanner."""
     from neuralos.planners.openai_planner import OpenAIPlanner
 
+    params = _parameters(info, OpenAIPlanner, exclude={"url", "model", "api_key", "api_key_env", "name"})
     m = info.manifest
-    key = os.environ.get(m.api_key_env) if m.api_key_env else None
-    return OpenAIPlanner(url=m.url, model=m.model, api_key=key, name=info.name, **info.parameters)
+    return OpenAIPlanner(m.url, m.model, api_key_env=m.api_key_env, name=info.name, **params)

@@ -12,10 +12,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-CHAT_TEMPLATE = ("{% for m in messages %}<|{{ m['role'] }}|>{{ m['content'] }}\n{% endfor %}"
-                 "{% if add_generation_prompt %}<|assistant|>{% endif %}")
-
-
 def write_manifest(folder: Path, **fields) -> Path:
     """Write `neuralos.toml` with the given top-level fields (strings) and `parameters` (a dict)."""
     folder = Path(folder)
@@ -72,28 +68,8 @@ def write_tiny_ui_renderer(folder: Path, seed: int = 0) -> Path:
 
 
 def write_tiny_planner(folder: Path, seed: int = 0) -> Path:
-    """A 2-layer random Llama (hidden size 32) with a byte-level BPE tokenizer and a chat template."""
-    import torch
-    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
-    from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
+    """A 2-layer random Llama with a byte-level BPE tokenizer and a chat template (format transformers);
+    made by `neuralos.planners.tiny.write_tiny_lm`."""
+    from neuralos.planners.tiny import write_tiny_lm
 
-    folder = Path(folder)
-    tok = Tokenizer(models.BPE(unk_token="<unk>"))
-    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
-    tok.decoder = decoders.ByteLevel()
-    trainer = trainers.BpeTrainer(vocab_size=300, special_tokens=["<unk>", "<s>", "</s>"],
-                                  initial_alphabet=pre_tokenizers.ByteLevel.alphabet(), show_progress=False)
-    corpus = ['{"version": "v0.9", "createSurface": {"surfaceId": "notes"}}', "open a notes app",
-              "show me a timer", '{"component": "Text", "text": "hello"}']
-    tok.train_from_iterator(corpus * 4, trainer)
-    tokenizer = PreTrainedTokenizerFast(tokenizer_object=tok, bos_token="<s>", eos_token="</s>",
-                                        unk_token="<unk>", pad_token="</s>")
-    tokenizer.chat_template = CHAT_TEMPLATE
-    torch.manual_seed(seed)
-    config = LlamaConfig(hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=4,
-                         num_key_value_heads=2, vocab_size=320, max_position_embeddings=2048,
-                         bos_token_id=tokenizer.bos_token_id, eos_token_id=tokenizer.eos_token_id,
-                         pad_token_id=tokenizer.pad_token_id, tie_word_embeddings=False)
-    LlamaForCausalLM(config).save_pretrained(str(folder), safe_serialization=True)
-    tokenizer.save_pretrained(str(folder))
-    return folder
+    return Path(write_tiny_lm(folder, seed=seed))

@@ -114,7 +114,8 @@ def test_causal_lm_loads_and_generates(place, tmp_path):
 def test_causal_lm_shape_mismatch(place, tmp_path):
     from neuralos.plugins.loading import LoadFailure
     folder = place("planner", tmp_path / "llm")
-    edit_json(folder / "config.json", intermediate_size=48)
+    size = json.loads((folder / "config.json").read_text())["intermediate_size"]
+    edit_json(folder / "config.json", intermediate_size=size + 8)
     with pytest.raises(LoadFailure, match=r"weights do not match the config: model.layers.0.mlp.\w+.weight is \["):
         load_causal_lm(folder)
 
@@ -144,3 +145,36 @@ def test_planner_parameters_are_checked(models_dir, place):
     write_manifest(folder, name="tiny", kind="planner", format="transformers", parameters={"temperature": 99})
     with pytest.raises(BrokenModel, match="temperature must be a number 0..5, not 99"):
         load_planner("tiny")
+
+
+@pytest.fixture
+def local_server():
+    """A real HTTP server on 127.0.0.1 (what llama.cpp's server would be); yields its base URL."""
+    import http.server
+    import threading
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), http.server.BaseHTTPRequestHandler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/v1"
+    server.shutdown()
+    server.server_close()
+
+
+def test_openai_compatible_manifest(models_dir, local_server, monkeypatch):
+    write_manifest(models_dir / "llama-server", name="llama-server", kind="planner", format="openai-compatible",
+                   url=local_server, model="qwen", api_key_env="NEURALOS_TEST_KEY", parameters={"timeout": 5})
+    monkeypatch.setenv("NEURALOS_TEST_KEY", "k")
+    planner = load_planner("llama-server")
+    assert (planner.name, planner.model, planner.api_key, planner.timeout) == ("llama-server", "qwen", "k", 5.0)
+    assert planner.url == local_server + "/chat/completions"
+    assert verify(find("llama-server", models=discover(packages=False))).ok
+
+
+def test_openai_compatible_unreachable(models_dir, local_server):
+    import socket
+    with socket.socket() as s:       # a port nothing listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    write_manifest(models_dir / "gone", name="gone", kind="planner", format="openai-compatible",
+                   url=f"http://127.0.0.1:{port}/v1", model="m")
+    result = verify(find("gone", models=discover(packages=False)))
+    assert result.status == "broken" and f"cannot reach the planner at http://127.0.0.1:{port}" in result.reason
