@@ -8,6 +8,7 @@ stderr as one JSON line, and reading goes on.
 from __future__ import annotations
 
 import json
+import os
 import sys
 import threading
 from typing import BinaryIO
@@ -46,27 +47,41 @@ def stdin_is_agent(stream=None) -> bool:
 
 
 class LineReader(QObject):
-    """Reads lines on a daemon thread and hands them to the GUI thread through a queued signal."""
+    """Reads lines on a daemon thread and hands them to the GUI thread through a queued signal.
+
+    It reads the raw file descriptor (`os.read`), not a buffered Python stream: a daemon thread
+    blocked inside a BufferedReader would hold its lock and abort the interpreter at exit.
+    """
 
     line_received = Signal(int, str)     # line number (1-based), text
     finished = Signal()
 
     def __init__(self, stream: BinaryIO, parent: QObject | None = None):
         super().__init__(parent)
-        self._stream = stream
+        self._fd = stream.fileno()
+        self._stream = stream            # keep it (and so its descriptor) alive
         self._thread = threading.Thread(target=self._run, name="neuralos-stdin", daemon=True)
 
     def start(self) -> None:
         self._thread.start()
 
     def _run(self) -> None:
-        n = 0
-        try:
-            for raw in self._stream:
+        n, pending = 0, b""
+        while True:
+            try:
+                chunk = os.read(self._fd, 1 << 16)
+            except InterruptedError:
+                continue
+            except OSError:
+                break
+            if not chunk:
+                break
+            *lines, pending = (pending + chunk).split(b"\n")
+            for raw in lines:
                 n += 1
                 self.line_received.emit(n, raw.decode("utf-8", errors="replace"))
-        except (OSError, ValueError):
-            pass
+        if pending:
+            self.line_received.emit(n + 1, pending.decode("utf-8", errors="replace"))
         self.finished.emit()
 
 

@@ -78,18 +78,19 @@ def _request(options: ShellOptions, explicit: set[str]) -> dict:
     return req
 
 
-def _quit_on_signals(app) -> None:
-    """SIGINT/SIGTERM end the event loop normally (so the journal is flushed), not the process."""
+def _quit_on_signals(app) -> Callable[[], None]:
+    """SIGINT/SIGTERM end the event loop normally (so the journal is flushed), not the process.
+    Returns a function that puts the previous handlers back."""
     from PySide6.QtCore import QSocketNotifier
 
     try:
         rfd, wfd = os.pipe()
         os.set_blocking(rfd, False)
         os.set_blocking(wfd, False)
-        signal.set_wakeup_fd(wfd)
+        old_fd = signal.set_wakeup_fd(wfd)
     except (AttributeError, OSError, ValueError):   # not the main thread, or no pipes (Windows)
-        return
-    notifier = QSocketNotifier(rfd, QSocketNotifier.Read, app)
+        return lambda: None
+    notifier = QSocketNotifier(rfd, QSocketNotifier.Read)
 
     def drain():
         try:
@@ -98,9 +99,22 @@ def _quit_on_signals(app) -> None:
             pass
 
     notifier.activated.connect(drain)
-    app._signal_notifier = notifier     # keep it alive
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_: app.quit())
+    def on_signal(*_):
+        app.setProperty("neuralos_quit_requested", True)   # before the loop runs, quit() does nothing
+        app.quit()
+
+    old = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+
+    def restore():
+        for sig, handler in old.items():
+            signal.signal(sig, handler)
+        signal.set_wakeup_fd(old_fd)
+        notifier.setEnabled(False)
+        notifier.deleteLater()
+        os.close(rfd)
+        os.close(wfd)
+
+    return restore
 
 
 def run(options: ShellOptions, explicit: set[str] = frozenset(),
@@ -110,9 +124,8 @@ def run(options: ShellOptions, explicit: set[str] = frozenset(),
     from PySide6.QtCore import QTimer
 
     from neuralos.journal import Journal, JournalBusy
-    from neuralos.session import Session
     from shell import single
-    from shell.agent import StdinAgent, apply_line, stdin_is_agent
+    from shell.agent import stdin_is_agent
 
     script = None
     if options.script:
@@ -134,18 +147,38 @@ def run(options: ShellOptions, explicit: set[str] = frozenset(),
     if claimed is False:
         raise NeuralosError(guard.error)
 
+    restore_signals = _quit_on_signals(app)
+    window = None
     try:
-        if options.fresh:
-            backup = journal.set_aside()
-            if backup is not None:
-                print(f"neuralos: starting empty; the previous desktop is kept in {backup}", file=sys.stderr)
-        state = journal.load()
-    except JournalBusy as e:
+        try:
+            if options.fresh:
+                backup = journal.set_aside()
+                if backup is not None:
+                    print(f"neuralos: starting empty; the previous desktop is kept in {backup}", file=sys.stderr)
+            state = journal.load()
+        except JournalBusy as e:
+            raise NeuralosError(str(e)) from None
+        for warning in journal.warnings:
+            print(f"neuralos: journal: {warning}", file=sys.stderr)
+        window = _open_window(options, state, journal, guard, script, read_stdin, on_window)
+        if app.property("neuralos_quit_requested"):
+            QTimer.singleShot(0, app.quit)
+        return int(app.exec())
+    finally:
+        restore_signals()
+        if window is not None:
+            window.shutdown()
+        journal.close()                    # the final compaction: the snapshot holds everything
         guard.close()
-        raise NeuralosError(str(e)) from None
-    for warning in journal.warnings:
-        print(f"neuralos: journal: {warning}", file=sys.stderr)
 
+
+def _open_window(options: ShellOptions, state: dict | None, journal, guard, script, read_stdin: bool,
+                 on_window: Callable[[object], None] | None):
+    """The main window on the restored session, journaled, listening to a second launch and stdin."""
+    from PySide6.QtCore import QTimer
+
+    from neuralos.session import Session
+    from shell.agent import StdinAgent, apply_line
     from shell.window import MainWindow
 
     w, h = options.size
@@ -160,8 +193,7 @@ def run(options: ShellOptions, explicit: set[str] = frozenset(),
     if options.theme and options.theme != session.theme:
         session.set_theme(options.theme)
     if state is not None:
-        n = len(session.surfaces)
-        window.status.show_message(f"Restored the desktop: {n} window(s).")
+        window.status.show_message(f"Restored the desktop: {len(session.surfaces)} window(s).")
 
     def handle(request: dict, reply) -> None:
         if "a2ui" in request:
@@ -190,7 +222,6 @@ def run(options: ShellOptions, explicit: set[str] = frozenset(),
         window.model_watcher = watcher
         watcher.start()
 
-    agent = None
     if read_stdin:
         agent = StdinAgent(session, parent=window)
         agent.rejected.connect(lambda n, err: window.status.show_message(
@@ -207,16 +238,9 @@ def run(options: ShellOptions, explicit: set[str] = frozenset(),
         if on_window is not None:
             on_window(window)
 
-    _quit_on_signals(app)
     window.show()
     QTimer.singleShot(0, after_show)
-    try:
-        rc = app.exec()
-    finally:
-        window.shutdown()
-        journal.close()                    # the final compaction: the snapshot holds everything
-        guard.close()
-    return int(rc)
+    return window
 
 
 def _play(window, script) -> None:

@@ -525,12 +525,21 @@ class MainWindow(QMainWindow):
                           "state, painted by a neural renderer or by Qt widgets.")
 
     def shutdown(self) -> None:
-        """Stop planner threads and listeners (before the journal's final flush)."""
+        """Stop planner threads, playback and listeners (before the journal's final flush). Idempotent."""
+        if self._unsubscribe is None:
+            return
+        self._unsubscribe()
+        self._unsubscribe = None
         self._fps_timer.stop()
+        playback = getattr(self, "playback", None)
+        if playback is not None and not playback.done:
+            playback.stop()
+        watcher = getattr(self, "model_watcher", None)
+        if watcher is not None:
+            watcher.stop()
         self.planner.close()
-        if self._unsubscribe is not None:
-            self._unsubscribe()
-            self._unsubscribe = None
+        self.taskbar.close()
+        self.canvas.close_canvas()
 
     def closeEvent(self, event) -> None:
         self.shutdown()
