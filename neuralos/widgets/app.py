@@ -40,6 +40,8 @@ def ensure_app(headless: bool | None = None):
             os.environ["QT_QPA_PLATFORM"] = "offscreen"
         app = QApplication([sys.argv[0] if sys.argv and sys.argv[0] else "neuralos"])
     if not _configured:
+        from neuralos import qtfix
+        qtfix.apply()      # PySide6 emit() refcount bug: must precede the canvas's frequent emits
         _configure(app)
         _configured = True
     return app

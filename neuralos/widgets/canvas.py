@@ -42,6 +42,7 @@ class DesktopCanvas(QWidget):
         self._scene: Scene | None = None
         self._after: list = []
         self._building = False
+        self._change_pending = False
         self.setFixedSize(session.windows.width, session.windows.height)
         self.setPalette(self.base_theme.palette())
         self.setFocusPolicy(Qt.NoFocus)
@@ -68,6 +69,7 @@ class DesktopCanvas(QWidget):
         if self._scene is None:
             from neuralos.widgets.scene_builder import build_scene
             self._scene = build_scene(self)
+            self._change_pending = False
         return self._scene
 
     def grab_frame(self) -> np.ndarray:
@@ -98,10 +100,11 @@ class DesktopCanvas(QWidget):
 
     def invalidate(self) -> None:
         """Something visible changed: drop the cached scene and repaint."""
-        if self._scene is not None:
-            self._scene = None
+        self._scene = None
         self.update()
-        self.scene_changed.emit()
+        if not self._change_pending:       # one signal per change until the scene is read again
+            self._change_pending = True
+            self.scene_changed.emit()
 
     def set_theme_name(self, name: str) -> None:
         self.session.set_theme(name)
