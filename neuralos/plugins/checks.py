@@ -110,6 +110,9 @@ def check_transformers_folder(info: "ModelInfo") -> str | None:
         config = read_json(folder / "config.json")
     except ValueError as e:
         return str(e)
+    if "_diffusers_version" in config:
+        return (f"this is a single diffusers model ({config.get('_class_name', '?')}), not a pipeline: "
+                "a renderer folder needs model_index.json (save the whole pipeline)")
     if not isinstance(config.get("model_type"), str):
         return "config.json has no model_type (is this a transformers model folder?)"
     if not any(all((folder / f).is_file() for f in group) for group in TOKENIZER_FILES):

@@ -178,6 +178,15 @@ def test_other_broken_folders(models_dir, monkeypatch):
     assert find("no-key", models=discover(packages=False)).ok
 
 
+def test_a_lone_diffusers_model_is_not_a_pipeline(models_dir, place):
+    import shutil
+    renderer = place("renderer", models_dir / "pipe")
+    shutil.move(str(renderer / "unet"), str(models_dir / "just-unet"))
+    shutil.rmtree(renderer)
+    info = discover(packages=False)[0]
+    assert info.status == "broken" and "a single diffusers model (UNet2DModel), not a pipeline" in info.reason
+
+
 def test_invalid_folder_name_without_manifest(models_dir, place):
     place("planner", models_dir / "my model")
     info = discover(packages=False)[0]
