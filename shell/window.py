@@ -196,6 +196,7 @@ class MainWindow(QMainWindow):
             + self.status.sizeHint().height() + self.menuBar().sizeHint().height()
         self.resize(self.canvas.width() + 4, self.canvas.height() + chrome_h + 4)
         self.status.show_message("Ready. Type an intent above, or open an A2UI file (Ctrl+O).")
+        self.intent_bar.edit.setFocus(Qt.OtherFocusReason)     # typing starts an intent
 
     # -- menus ------------------------------------------------------------------------------------
     def _build_menus(self) -> None:
