@@ -88,15 +88,16 @@ def run_verify(args: argparse.Namespace) -> int:
         return 0
     results = []
     for info in targets:
-        if not args.json:
+        progress = not args.json and sys.stderr.isatty()
+        if progress:
             print(f"verifying {info.name} ...", end="", flush=True, file=sys.stderr)
         start = time.monotonic()
         result = verify(info, device=args.device)
         seconds = time.monotonic() - start
         results.append((result, seconds))
+        if progress:
+            print("\r\033[K", end="", flush=True, file=sys.stderr)
         if not args.json:
-            print("\r\033[K" if sys.stderr.isatty() else " done", end="" if sys.stderr.isatty() else "\n",
-                  file=sys.stderr)
             line = f"{result.status:7} {result.name}"
             print(line + (f"  ({seconds:.1f} s)" if result.ok else f": {result.reason}"))
     broken = sum(not r.ok for r, _ in results)

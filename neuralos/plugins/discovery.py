@@ -23,8 +23,9 @@ from neuralos.plugins.manifest import KINDS, MANIFEST, Manifest, read_manifest, 
 from neuralos.resources import SHIPPED_MODELS
 
 ENV_VAR = "NEURALOS_MODELS"
-# Names the CLI gives a meaning of its own (`--renderer auto|neural|widgets`, `--planner builtin`).
-RESERVED = {"renderer": ("auto", "neural", "widgets"), "planner": ("builtin",)}
+# Names the CLI gives a meaning of its own (`--renderer auto|neural|widgets`, `--planner builtin`,
+# `--planner openai-compatible` for the endpoint in NEURALOS_OPENAI_URL).
+RESERVED = {"renderer": ("auto", "neural", "widgets"), "planner": ("builtin", "openai", "openai-compatible")}
 _MARKERS = (MANIFEST, "model_index.json", "config.json")
 
 

@@ -169,28 +169,40 @@ def load_pipeline(path: Path, device: str = "cpu"):
 
 
 def load_neuralos_ui(info: ModelInfo, device: str):
-    """Our own UIRenderPipeline folder, wrapped in the neural renderer."""
+    """Our own UIRenderPipeline folder as a NeuralRenderer; `[parameters]` go to NeuralRenderer."""
     from neuralos.neural.renderer import NeuralRenderer
 
-    pipe = load_pipeline(info.path, device)
-    return NeuralRenderer(pipe, **_renderer_options(info))
+    params = _renderer_parameters(info, NeuralRenderer)
+    return NeuralRenderer(load_pipeline(info.path, device), **params)
 
 
 def load_diffusers(info: ModelInfo, device: str):
     """Any diffusers pipeline that takes the scene conditioning (see PipelineRenderer)."""
     from neuralos.plugins.pipeline_renderer import PipelineRenderer
 
-    return PipelineRenderer(load_pipeline(info.path, device), **_renderer_options(info))
+    params = _renderer_parameters(info, PipelineRenderer)
+    return PipelineRenderer(load_pipeline(info.path, device), **params)
 
 
-def _renderer_options(info: ModelInfo) -> dict:
-    p = info.parameters
-    options = {}
-    if "steps" in p:
-        if not (isinstance(p["steps"], int) and 1 <= p["steps"] <= 1000):
-            raise LoadFailure(f"neuralos.toml: parameters.steps must be an integer 1..1000, not {p['steps']!r}")
-        options["steps"] = p["steps"]
-    return options
+def _renderer_parameters(info: ModelInfo, cls: type) -> dict:
+    params = _parameters(info, cls, exclude={"pipeline"})
+    steps = params.get("steps")
+    if steps is not None and not (isinstance(steps, int) and not isinstance(steps, bool) and 1 <= steps <= 1000):
+        raise LoadFailure(f"neuralos.toml: parameters.steps must be an integer 1..1000, not {steps!r}")
+    return params
+
+
+def _parameters(info: ModelInfo, cls: type, exclude: set[str]) -> dict:
+    """The manifest's parameters, checked to be keyword arguments `cls` takes (less `exclude`)."""
+    import inspect
+
+    known = {n for n, p in inspect.signature(cls).parameters.items()
+             if p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD)} - exclude
+    for key in info.parameters:
+        if key not in known:
+            raise LoadFailure(f"neuralos.toml: parameters.{key} is not a {info.format} parameter "
+                              f"(known: {', '.join(sorted(known)) or 'none'})")
+    return dict(info.parameters)
 
 
 # --- transformers planners ---------------------------------------------------------------------------
@@ -233,19 +245,6 @@ def load_transformers(info: ModelInfo, device: str):
     device = params.pop("device", device)
     model, tokenizer = load_causal_lm(info.path, device)
     return TransformersPlanner(model=model, tokenizer=tokenizer, name=info.name, device=device, **params)
-
-
-def _parameters(info: ModelInfo, cls: type, exclude: set[str]) -> dict:
-    """The manifest's parameters, checked to be keyword arguments `cls` takes (less `exclude`)."""
-    import inspect
-
-    known = {n for n, p in inspect.signature(cls).parameters.items()
-             if p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD)} - exclude
-    for key in info.parameters:
-        if key not in known:
-            raise LoadFailure(f"neuralos.toml: parameters.{key} is not a {info.format} parameter "
-                              f"(known: {', '.join(sorted(known))})")
-    return dict(info.parameters)
 
 
 def load_openai(info: ModelInfo, device: str):

@@ -51,18 +51,17 @@ def write_tiny_renderer(folder: Path, conditioned: bool = True, seed: int = 0) -
     return Path(folder)
 
 
-def write_tiny_ui_renderer(folder: Path, seed: int = 0) -> Path:
+def write_tiny_ui_renderer(folder: Path, seed: int = 0, steps: int = 1) -> Path:
     """Our own `UIRenderPipeline` with a very small `UIRendererModel` (format neuralos-ui)."""
     import torch
 
     from neuralos.neural.model import UIRendererModel
-    from neuralos.neural.pipeline import UIRenderPipeline
+    from neuralos.neural.pipeline import UIRenderPipeline, default_scheduler
 
     torch.manual_seed(seed)
     model = UIRendererModel(block_out_channels=(8, 16), norm_num_groups=4, stem_channels=2,
                             feature_channels=2, refine_stem_channels=4, refine_channels=4)
-    from diffusers import DDIMScheduler
-    pipe = UIRenderPipeline(model=model, scheduler=DDIMScheduler(num_train_timesteps=100, prediction_type="sample"))
+    pipe = UIRenderPipeline(model=model, scheduler=default_scheduler(), default_num_inference_steps=steps)
     pipe.save_pretrained(str(folder), safe_serialization=True)
     return Path(folder)
 

@@ -178,3 +178,40 @@ def test_openai_compatible_unreachable(models_dir, local_server):
                    url=f"http://127.0.0.1:{port}/v1", model="m")
     result = verify(find("gone", models=discover(packages=False)))
     assert result.status == "broken" and f"cannot reach the planner at http://127.0.0.1:{port}" in result.reason
+
+
+def test_neuralos_ui_folder(models_dir, place):
+    from neuralos.neural.renderer import NeuralRenderer
+    from neuralos.scene import Box
+    folder = place("ui", models_dir / "tiny-ui")
+    info = find("tiny-ui", models=discover(packages=False))
+    assert (info.kind, info.format, info.ok) == ("renderer", "neuralos-ui", True)
+    write_manifest(folder, name="tiny-ui", kind="renderer", format="neuralos-ui", parameters={"steps": 1, "margin": 8})
+    renderer = load_renderer("tiny-ui")
+    assert isinstance(renderer, NeuralRenderer) and (renderer.steps, renderer.margin) == (1, 8)
+    frame = renderer.render(tiny_scene())
+    assert frame.dtype == np.uint8 and frame.shape == (64, 64, 3)
+    again = renderer.render(tiny_scene(), frame, [Box(0, 0, 16, 16)])
+    assert np.array_equal(again[32:], frame[32:])
+    assert verify(find("tiny-ui", models=discover(packages=False))).ok
+
+
+def test_neuralos_ui_wrong_shapes_and_format(models_dir, place):
+    folder = place("ui", models_dir / "tiny-ui")
+    edit_json(folder / "model" / "config.json", conditioning_channels=69)
+    with pytest.raises(BrokenModel, match=r"model/: weights do not match the config: stem.weight is \[6, 73, 1, 1\] "
+                                          r"in the weights, the config makes \[6, 72, 1, 1\]"):
+        load_renderer("tiny-ui")
+    edit_json(folder / "model" / "config.json", conditioning_channels=70, format_version=999)
+    with pytest.raises(BrokenModel, match="model/config.json does not build a UIRendererModel: model format 999"):
+        load_renderer("tiny-ui")
+
+
+def test_renderer_parameters_are_checked(models_dir, place):
+    folder = place("ui", models_dir / "tiny-ui")
+    write_manifest(folder, name="tiny-ui", kind="renderer", format="neuralos-ui", parameters={"stepz": 1})
+    with pytest.raises(BrokenModel, match=r"parameters.stepz is not a neuralos-ui parameter \(known: .*steps"):
+        load_renderer("tiny-ui")
+    write_manifest(folder, name="tiny-ui", kind="renderer", format="neuralos-ui", parameters={"steps": 0})
+    with pytest.raises(BrokenModel, match="parameters.steps must be an integer 1..1000, not 0"):
+        load_renderer("tiny-ui")
