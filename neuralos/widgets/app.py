@@ -42,9 +42,33 @@ def ensure_app(headless: bool | None = None):
     if not _configured:
         from neuralos import qtfix
         qtfix.apply()      # PySide6 emit() refcount bug: must precede the canvas's frequent emits
+        pin_singletons()
         _configure(app)
         _configured = True
     return app
+
+
+_PINNED = False
+
+
+def pin_singletons() -> bool:
+    """Keep None/True/False alive under a PySide6 reference-count bug.
+
+    PySide6 6.12 (shiboken) returns `None` from every void method (`update()`, `setGeometry()`,
+    `QWidget.render()` ...) without a reference of its own, so each call takes one reference from
+    `None`; a desktop that repaints for a while drives it to zero and CPython 3.11 aborts with
+    "none_dealloc: deallocating None" (3.12+ has immortal singletons). Giving the three singletons a
+    huge reference count makes them immortal in effect. Returns True when it applied.
+    """
+    global _PINNED
+    if _PINNED or sys.implementation.name != "cpython" or sys.version_info >= (3, 12):
+        return _PINNED
+    import ctypes
+
+    for obj in (None, True, False):
+        ctypes.c_ssize_t.from_address(id(obj)).value += 1 << 48
+    _PINNED = True
+    return True
 
 
 def _configure(app) -> None:
