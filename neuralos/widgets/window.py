@@ -142,7 +142,12 @@ class WindowFrame(QWidget):
         lay.activate()
         hint = lay.sizeHint()
         w = max(min(hint.width(), max_w), min(360, max_w))
-        h = lay.heightForWidth(w) if lay.hasHeightForWidth() else hint.height()
+        h = hint.height()
+        if lay.hasHeightForWidth():
+            # Tall enough even at the width left beside a vertical scroll bar: an AsNeeded bar that
+            # shows during a transient layout would otherwise narrow the body, wrap text and stay.
+            bar = self.scroll.verticalScrollBar().sizeHint().width()
+            h = max(lay.heightForWidth(w), lay.heightForWidth(max(1, w - bar)))
         return w, max(h, lay.minimumSize().height() if lay.minimumSize().height() < 10000 else 0)
 
     def paintEvent(self, event) -> None:

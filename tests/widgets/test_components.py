@@ -210,3 +210,16 @@ def test_dark_theme_in_scene(make_canvas):
     assert t["dark"] is True and t["name"] == "dark" and t["background"].startswith("#")
     frame = canvas.grab_frame()
     assert tuple(frame[5, 5]) == tuple(int(t["desktop"][i:i + 2], 16) for i in (1, 3, 5))
+
+
+def test_icon_glyphs_are_in_the_bundled_font(app):
+    from PySide6.QtGui import QFont, QRawFont
+    from neuralos.widgets.app import make_font
+    from neuralos.widgets.icons import EXTRA_GLYPHS, FALLBACK_GLYPH, ICON_GLYPHS, glyph_for
+    f = make_font(20)
+    f.setStyleStrategy(QFont.NoFontMerging)
+    raw = QRawFont.fromFont(f)
+    for name, glyph in {**ICON_GLYPHS, **EXTRA_GLYPHS, "fallback": FALLBACK_GLYPH}.items():
+        assert all(raw.supportsCharacter(ord(c)) for c in glyph), name
+    assert glyph_for("arrow_back") == ICON_GLYPHS["arrowBack"] and glyph_for("priority_high") == "!"
+    assert glyph_for("no-such-icon") == glyph_for(None) == glyph_for(42) == FALLBACK_GLYPH
