@@ -26,7 +26,7 @@ class ShellPlanner(QObject):
     loaded = Signal()                 # the planner is ready (or failed: see `reason`)
     started = Signal(str)             # a request started: status text
     progress = Signal(str, object)    # status text, progress 0..1 or None
-    finished = Signal(object)         # PlanResult
+    finished = Signal(object, bool)   # PlanResult, internal (a planner's own timer tick, not the user)
     command = Signal(object)          # ShellCommand for the shell (renderer / planner switch)
     _event = Signal(object)
     _run = Signal(object)
@@ -106,12 +106,13 @@ class ShellPlanner(QObject):
             close()
 
     def _on_event(self, event) -> None:
-        if event.kind == "started":
+        internal = event.job.internal       # clock ticks and timers: no progress display for those
+        if event.kind == "started" and not internal:
             self.started.emit(event.text)
-        elif event.kind in ("status", "applied"):
+        elif event.kind in ("status", "applied") and not internal:
             self.progress.emit(event.text, event.progress)
         elif event.kind == "finished":
-            self.finished.emit(event.job.result)
+            self.finished.emit(event.job.result, internal)
 
     # -- running session changes on the GUI thread ------------------------------------------------
     def _marshal(self, fn):

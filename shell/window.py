@@ -13,7 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QSize, Qt, QTimer, QUrl, Signal
-from PySide6.QtGui import QAction, QActionGroup, QDesktopServices, QIcon, QKeySequence
+from PySide6.QtGui import QAction, QActionGroup, QColor, QDesktopServices, QIcon, QKeySequence, QPalette
 from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QLabel, QLineEdit, QMainWindow, QMessageBox,
                                QProgressBar, QPushButton, QScrollArea, QSizePolicy, QStackedLayout,
                                QStatusBar, QVBoxLayout, QWidget)
@@ -141,6 +141,7 @@ class MainWindow(QMainWindow):
         self.setWindowIcon(app_icon())
         self.error_box: QMessageBox | None = None
         self.models: list = []
+        self._jobs: list = []           # the user's planner requests still running (intents, actions)
 
         self.intent_bar = IntentBar(self)
         self.canvas = DesktopCanvas(session)
@@ -192,9 +193,8 @@ class MainWindow(QMainWindow):
         self._fps_timer = QTimer(self)
         self._fps_timer.timeout.connect(self._update_frame_status)
         self._fps_timer.start(500)
-        chrome_h = self.intent_bar.sizeHint().height() + self.taskbar.sizeHint().height() \
-            + self.status.sizeHint().height() + self.menuBar().sizeHint().height()
-        self.resize(self.canvas.width() + 4, self.canvas.height() + chrome_h + 4)
+        self.resize(self.canvas.width(), self.canvas.height() + 140)
+        self._fitted = False
         self.status.show_message("Ready. Type an intent above, or open an A2UI file (Ctrl+O).")
         self.intent_bar.edit.setFocus(Qt.OtherFocusReason)     # typing starts an intent
 
@@ -266,7 +266,13 @@ class MainWindow(QMainWindow):
         for m in plugin_renderers:
             add(self.renderer_group, both, m.name + ("" if m.ok else " (broken)"), m.name, m.ok,
                 m.reason or m.description)
-        add(self.planner_group, (self.models_planner_menu,), "builtin", "builtin")
+        try:
+            from neuralos.planners.registry import available_planners
+            named = available_planners()
+        except ImportError:
+            named = ["builtin"]
+        for name in named:
+            add(self.planner_group, (self.models_planner_menu,), name, name)
         for m in plugin_planners:
             add(self.planner_group, (self.models_planner_menu,), m.name + ("" if m.ok else " (broken)"), m.name,
                 m.ok, m.reason or m.description)
@@ -330,6 +336,7 @@ class MainWindow(QMainWindow):
         self.planner.progress.connect(self._on_plan_progress)
         self.planner.finished.connect(self._on_plan_finished)
         self.planner.command.connect(self._on_shell_command)
+        self._jobs = []
         self.intent_bar.set_busy(False)
         self._update_planner_status()
         self._check_model_actions()
@@ -339,10 +346,15 @@ class MainWindow(QMainWindow):
 
     def _apply_chrome_theme(self) -> None:
         theme = get_theme(self.session.theme)
-        for w in (self.intent_bar, self.taskbar, self.status, self.menuBar(), self.scroll):
+        for w in (self.intent_bar, self.taskbar, self.status, self.menuBar()):
             w.setPalette(theme.palette())
             w.setAutoFillBackground(True)
-        self.scroll.viewport().setStyleSheet(f"background: {theme.desktop};")
+        # A palette, never a style sheet: style sheets cascade into the canvas and repaint its widgets.
+        viewport = self.scroll.viewport()
+        palette = viewport.palette()
+        palette.setColor(QPalette.Window, QColor(theme.desktop))
+        viewport.setPalette(palette)
+        viewport.setAutoFillBackground(True)
         for name, act in self.theme_actions.items():
             act.setChecked(name == self.session.theme)
 
@@ -425,7 +437,7 @@ class MainWindow(QMainWindow):
                 "You can still open A2UI files (File ▸ Open) or stream A2UI on stdin.", error=True)
             return False
         try:
-            self.planner.submit(text)
+            self._jobs.append(self.planner.submit(text))
         except NeuralosError as e:
             self.status.show_message(f"Intent not sent: {e}", error=True)
             return False
@@ -442,7 +454,7 @@ class MainWindow(QMainWindow):
                                      error=True)
             return
         try:
-            self.planner.submit(action)
+            self._jobs.append(self.planner.submit(action))
         except NeuralosError as e:
             self.status.show_message(f"Action {label} not sent: {e}", error=True)
             return
@@ -457,7 +469,6 @@ class MainWindow(QMainWindow):
         self._check_model_actions()
 
     def _on_plan_started(self, text: str) -> None:
-        self.intent_bar.set_busy(True)
         if text:
             self.status.show_message(text)
 
@@ -466,9 +477,10 @@ class MainWindow(QMainWindow):
         if text:
             self.status.show_message(text)
 
-    def _on_plan_finished(self, result) -> None:
-        self.intent_bar.set_busy(self.planner.busy)
-        if result is None:
+    def _on_plan_finished(self, result, internal: bool = False) -> None:
+        self._jobs = [j for j in self._jobs if not j.done]
+        self.intent_bar.set_busy(bool(self._jobs))
+        if result is None or (internal and (result.ok or result.cancelled)):
             return
         if result.ok:
             applied = len(result.messages)
@@ -505,6 +517,30 @@ class MainWindow(QMainWindow):
         QDesktopServices.openUrl(qurl)
         self.status.show_message(f"Opened {url} in the browser.")
         return True
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if not self._fitted:
+            self._fitted = True
+            QTimer.singleShot(0, self.fit_canvas)
+
+    def fit_canvas(self) -> None:
+        """Grow the window so the whole canvas shows without scrolling (as far as the screen allows)."""
+        viewport = self.scroll.viewport().size()
+        dw = max(0, self.desk.width() - viewport.width())
+        dh = max(0, self.desk.height() - viewport.height())
+        if self.scroll.verticalScrollBar().isVisible():
+            dw = max(0, dw - self.scroll.verticalScrollBar().width())
+        if self.scroll.horizontalScrollBar().isVisible():
+            dh = max(0, dh - self.scroll.horizontalScrollBar().height())
+        if not (dw or dh):
+            return
+        size = self.size()
+        screen = self.screen().availableGeometry() if self.screen() is not None else None
+        w, h = size.width() + dw, size.height() + dh
+        if screen is not None:
+            w, h = min(w, screen.width()), min(h, screen.height())
+        self.resize(w, h)
 
     # -- requests from a second launch ------------------------------------------------------------
     def bring_to_front(self) -> None:
