@@ -41,16 +41,18 @@ class LoadFailure(Exception):
 def load_renderer(model: ModelInfo | str, device: str = "cpu",
                   models: list[ModelInfo] | None = None) -> object:
     """A ready renderer (`render(scene, previous, regions) -> uint8 (H, W, 3)`) for a model or name."""
-    return _load(_resolve(model, "renderer", models), device)
+    return _load(resolve(model, "renderer", models), device)
 
 
 def load_planner(model: ModelInfo | str, device: str = "cpu",
                  models: list[ModelInfo] | None = None) -> object:
     """A ready planner (`plan(state, request, cancel)`) for a model or name."""
-    return _load(_resolve(model, "planner", models), device)
+    return _load(resolve(model, "planner", models), device)
 
 
-def _resolve(model: ModelInfo | str, kind: str, models: list[ModelInfo] | None) -> ModelInfo:
+def resolve(model: ModelInfo | str, kind: str, models: list[ModelInfo] | None = None) -> ModelInfo:
+    """The ModelInfo for `model` (a name or a ModelInfo) of `kind`. BadInput for an unknown name or
+    a model of the other kind, BrokenModel for a model discovery found broken."""
     if isinstance(model, str):
         models = discover() if models is None else models
         info = find(model, kind if all(m.name != model for m in models) else None, models)
