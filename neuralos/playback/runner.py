@@ -579,9 +579,17 @@ class PlaybackRunner:
                           and (target.surface is None or n.surface == target.surface)})
             raise StepFailed(f"click: no visible component has id {target.id!r}{where}; visible ids: "
                              f"{_listing(ids)}")
-        node = found[0]
-        cx, cy = node.clip.center
-        return cx, cy, node
+        covered = []
+        for node in found:
+            point = _reachable_point(scene, node)
+            if point is not None:
+                return point[0], point[1], node
+            covered.append(node)
+        node = covered[0]
+        top = scene.hit_test(*node.clip.center)
+        by = f" by window {top.window!r}" if top is not None and top.window else ""
+        raise StepFailed(f"click: {target.describe()} is visible in window {node.window!r} but covered{by}; "
+                         f"click that window's title first to bring it to the front")
 
     def _pointer(self, x: float, y: float, pressed: bool = False) -> None:
         if self.recorder is not None:
@@ -780,6 +788,29 @@ def json_equal(a: Any, b: Any) -> bool:
     return type(a) is type(b) and a == b
 
 
+def _reachable_point(scene, node) -> tuple[float, float] | None:
+    """A point of `node` a click would actually reach (not under another window): its centre if
+    possible, else the nearest of a grid over its visible box."""
+    box = node.clip
+    cx, cy = box.center
+    candidates = [(cx, cy)]
+    for fy in (0.5, 0.25, 0.75, 0.1, 0.9):
+        for fx in (0.5, 0.25, 0.75, 0.1, 0.9):
+            candidates.append((box.x + box.w * fx, box.y + box.h * fy))
+    for x, y in candidates:
+        hit = scene.hit_test(x, y)
+        if hit is not None and hit.window == node.window and (hit is node or hit.key == node.key
+                                                               or _inside(hit.clip, box) or _inside(box, hit.clip)):
+            return x, y
+    return None
+
+
+def _inside(a, b) -> bool:
+    """Box a lies within box b (a hit on a parent or child of the target still reaches it)."""
+    return a is not None and b is not None and a.x >= b.x and a.y >= b.y and a.right <= b.right \
+        and a.bottom <= b.bottom
+
+
 def _visible_texts(scene, surface=None) -> list[str]:
     out = []
     for n in scene.nodes:
@@ -861,7 +892,7 @@ class _Painter:
 
     def paint(self) -> tuple[np.ndarray, str, str | None]:
         t0 = time.perf_counter()
-        scene = self.canvas.scene()
+        scene = self.canvas.scene() if self.neural is not None else None   # the widgets need no scene
         reason = None
         frame = None
         if self.neural is not None:

@@ -87,8 +87,11 @@ def test_checkbox_slider_and_button_through_clicks(play):
     assert result.ok, result.failure
     trace = json.loads((out / "trace.json").read_text())
     [entry] = trace["actions"]
-    assert entry["action"]["action"]["name"] == "save"
-    assert entry["step"] == 10 and entry["sent"] is False   # no planner in this build yet
+    assert entry["action"]["action"]["name"] == "save" and entry["action"]["action"]["context"] == {"name": ""}
+    assert entry["step"] == 10 and entry["sent"] is True        # button actions go to the planner
+    # The builtin planner did not make this window, so it says so; the click itself worked.
+    assert "did not make" in trace["steps"][-1]["detail"]["planner_errors"][0]
+    assert trace["steps"][-1]["ok"] is True
 
 
 def test_failing_expectation_stops_with_exit_1_and_partial_outputs(play):
@@ -233,3 +236,38 @@ def test_play_async_drives_an_existing_canvas_from_the_event_loop(tmp_path):
     assert session.surfaces["demo"].data["name"] == "Ωmega"     # it played on the shell's own session
     assert (tmp_path / "out" / "video.mp4").exists()
     canvas.close_canvas()
+
+
+def test_intents_and_button_actions_go_through_the_builtin_planner(play):
+    text = """\
+size: 800x600
+steps:
+  - intent: "make a to-do list"
+  - expect: {surfaces: 1}
+  - click: {id: new-item}
+  - type: "Crème brûlée for Zoë"
+  - click: {text: Add}
+  - expect: {text: "Crème brûlée for Zoë"}
+  - expect: {data: {path: /items/0/text, equals: "Crème brûlée for Zoë"}}
+  - expect: {component: CheckBox, value: false}
+"""
+    result, out = play(text)
+    assert result.ok, result.failure
+    intent, add = result.steps[0], result.steps[4]
+    assert intent.frames >= 1 and intent.latency_ms > 0 and intent.detail["planner"] == "builtin"
+    assert add.frames >= 4            # hover, press, release, then the planner's batch
+    assert "Added" in add.detail["replies"][0]
+    trace = json.loads((out / "trace.json").read_text())
+    assert trace["actions"][0]["sent"] and trace["actions"][0]["action"]["action"]["name"] == "add_item"
+
+
+def test_an_intent_the_planner_cannot_do_fails_the_step(play):
+    result, _ = play("steps:\n  - intent: \"xyzzy plugh\"\n")
+    assert result.exit_code == 1 and "demo.yaml:2:" in result.failure
+
+
+def test_unknown_planner_is_bad_input(tmp_path):
+    s = loads("steps:\n  - wait: 0\n", "demo.yaml")
+    with pytest.raises(BadInput, match="no planner named 'nope'"):
+        PlaybackRunner(s, tmp_path / "out", planner="nope")
+    assert not (tmp_path / "out").exists()
