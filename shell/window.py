@@ -299,10 +299,11 @@ class MainWindow(QMainWindow):
                 pass
         self._rebuild_model_menus()
         names = {m.name for m in self.models if m.ok}
-        if self.frames.requested not in BUILTIN and self.frames.requested not in names:
-            self.status.show_message(f"Renderer {self.frames.requested!r} is gone from the plugin folder; "
-                                     "switching to auto.", error=True)
+        gone = self.frames.requested
+        if gone not in BUILTIN and gone not in names:
             self.set_renderer("auto")
+            self.status.show_message(f"Renderer {gone!r} is gone from the plugin folder; switched to auto.",
+                                     error=True)
 
     def rescan_models(self) -> None:
         watcher = getattr(self, "model_watcher", None)

@@ -223,3 +223,75 @@ def test_neural_frames_show_over_the_widgets_and_faults_fall_back(make_window, q
     assert pump.active == "widgets" and not w.overlay.isVisible()
     assert "3 failures in a row" in pump.reason and "not a finite image" in pump.reason
     assert "fallback" in w.status.renderer.text()
+
+
+class SlowPlanner:
+    """A planner that streams a window, then waits (checking `cancel`) before finishing."""
+
+    name = "slow"
+
+    def __init__(self):
+        import threading
+        self.release = threading.Event()
+
+    def describe(self):
+        return self.name
+
+    def plan(self, state, request, cancel=None):
+        from neuralos.planners.base import PlanStep
+        from shell_helpers import notes as batch
+        yield PlanStep(messages=batch("slow", "Slow"), status="drafting the window…", progress=0.5)
+        while not self.release.is_set():
+            if cancel is not None and cancel.wait(0.02):
+                return
+        yield PlanStep(status="done", progress=1.0, reply="All done.")
+
+    def close(self):
+        self.release.set()
+
+
+@pytest.mark.skipif(not planner_registry_available(), reason="planners not built yet")
+def test_intent_shows_progress_and_cancel_undoes_it(make_window, qtbot, monkeypatch):
+    from neuralos.planners import registry
+    slow = SlowPlanner()
+    monkeypatch.setitem(registry._FACTORIES, "slow", lambda: slow)
+    w = make_window(planner="slow")
+    assert w.planner.available and "planner: slow" in w.status.planner.text()
+    assert w.submit_intent("make something slowly")
+    qtbot.waitUntil(lambda: "slow" in w.session.surfaces)          # applied while still planning
+    assert w.intent_bar.progress.isVisible() and w.intent_bar.cancel.isVisible()
+    qtbot.waitUntil(lambda: w.intent_bar.progress.value() == 500)
+    assert "drafting the window" in w.status.message.text()
+    qtbot.mouseClick(w.intent_bar.cancel, Qt.LeftButton)
+    qtbot.waitUntil(lambda: not w.intent_bar.cancel.isVisible(), timeout=10000)
+    assert "slow" not in w.session.surfaces                           # cancel undid what it applied
+    assert "Cancelled" in w.status.message.text()
+
+    slow.release.set()
+    assert w.submit_intent("again, to the end")
+    qtbot.waitUntil(lambda: not w.intent_bar.cancel.isVisible(), timeout=10000)
+    assert "slow" in w.session.surfaces and w.status.message.text().startswith("All done.")
+
+
+def test_models_menu_lists_plugin_models_and_broken_ones_disabled(make_window, tmp_path):
+    from neuralos.plugins.discovery import ModelInfo
+    w = make_window()
+    models = [ModelInfo("tiny-ui", "renderer", "neuralos-ui", tmp_path / "a", description="a small renderer"),
+              ModelInfo("bad-one", "renderer", "diffusers", tmp_path / "b", status="broken",
+                        reason="no model_index.json"),
+              ModelInfo("my-llm", "planner", "transformers", tmp_path / "c")]
+    w.on_models_changed(models)
+    renderers = {a.data(): a for a in w.renderer_group.actions()}
+    assert list(renderers) == ["auto", "neural", "widgets", "tiny-ui", "bad-one"]
+    assert renderers["tiny-ui"].isEnabled() and not renderers["bad-one"].isEnabled()
+    assert "no model_index.json" in renderers["bad-one"].toolTip()
+    assert "my-llm" in [a.data() for a in w.planner_group.actions()]
+    view_items = [a.data() for a in w.view_renderer_menu.actions() if a.data()]
+    assert view_items == list(renderers)
+    assert renderers["widgets"].isChecked()
+
+    w.set_renderer("tiny-ui")                      # the folder is not a loadable model: visible fallback
+    assert renderers["tiny-ui"].isChecked()
+    w.on_models_changed(models[1:])               # tiny-ui vanished from the plugin folder
+    assert w.frames.requested == "auto"
+    assert "gone from the plugin folder" in w.status.message.text()
