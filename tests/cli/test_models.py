@@ -118,3 +118,19 @@ def test_help_lists_actions(capsys):
     assert e.value.code == 0
     out = capsys.readouterr().out
     assert all(a in out for a in ("list", "info", "verify"))
+
+
+def test_verify_reports_wrong_shapes_and_keeps_checking_the_rest(capsys, populated):
+    wrong = populated / "wrong-shapes"
+    shutil.copytree(populated / "good-ui", wrong)
+    config = json.loads((wrong / "unet" / "config.json").read_text())
+    config["out_channels"] = 4
+    (wrong / "unet" / "config.json").write_text(json.dumps(config))
+    code, out, _ = run(capsys, "models", "list")
+    assert code == 0 and any(line.startswith("wrong-shapes") and " ok " in line for line in out.splitlines())
+    code, out, _ = run(capsys, "models", "verify")
+    assert code == 1
+    lines = out.splitlines()
+    assert any(line.startswith("ok      good-ui") for line in lines)
+    assert ("broken  wrong-shapes: unet/: weights do not match the config: conv_out.weight is [3, 8, 3, 3] in the "
+            "weights, the config makes [4, 8, 3, 3] (and 1 more)") in lines
