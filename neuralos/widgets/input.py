@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
 from PySide6.QtGui import QEnterEvent, QHoverEvent, QKeyEvent, QMouseEvent, QWheelEvent
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QAbstractScrollArea, QApplication, QWidget
 
 from neuralos.errors import BadInput
 
@@ -188,7 +188,18 @@ class InputRouter:
 
     def scroll(self, x: float, y: float, dy: int = -120, dx: int = 0) -> None:
         """A mouse-wheel step at (x, y); negative dy scrolls down (content moves up)."""
+        # Qt does not propagate synthesised wheel events to parents: deliver to the innermost scroll
+        # area under the point that can still move that way (else the widget itself).
         target = self.target_at(x, y)
+        w = target
+        while w is not None and w is not self.canvas:
+            if isinstance(w, QAbstractScrollArea):
+                bar = w.verticalScrollBar() if dy else w.horizontalScrollBar()
+                step = dy or dx
+                if (step < 0 and bar.value() < bar.maximum()) or (step > 0 and bar.value() > bar.minimum()):
+                    target = w.viewport()
+                    break
+            w = w.parentWidget()
         local = self._local(target, x, y)
         ev = QWheelEvent(local, self._global(target, local), QPoint(0, 0), QPoint(dx, dy), self._buttons,
                          Qt.KeyboardModifier.NoModifier, Qt.ScrollPhase.NoScrollPhase, False)

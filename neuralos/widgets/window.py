@@ -176,5 +176,10 @@ class WindowFrame(QWidget):
         i = chain.index(cur) if cur in chain else -1
         nxt = chain[(i + (1 if forward else -1)) % len(chain)] if i >= 0 else chain[0 if forward else -1]
         nxt.setFocus(Qt.TabFocusReason if forward else Qt.BacktabFocusReason)
+        p = nxt.parentWidget()
+        while p is not None and p is not self:       # scroll every enclosing area to show it
+            if isinstance(p, QScrollArea):
+                p.ensureWidgetVisible(nxt, 8, 8)
+            p = p.parentWidget()
         self.canvas.invalidate()
         return True

@@ -313,3 +313,19 @@ def test_restored_session_draws_its_windows(make_canvas, app):
     finally:
         c2.close_canvas()
         c2.deleteLater()
+
+
+def test_tab_scrolls_the_focused_field_into_view(make_canvas):
+    comps = [{"id": "root", "component": "Column", "children": [f"f{i}" for i in range(30)]}]
+    comps += [{"id": f"f{i}", "component": "TextField", "label": f"Field {i}", "value": {"path": f"/v{i}"}}
+              for i in range(30)]
+    session, canvas = make_canvas(surface("t", comps), size=(800, 400))
+    r = InputRouter(canvas)
+    assert canvas.scene().node("t/f29").clip is None
+    r.click(*frame_part(canvas.scene().node("t/f0")).box.center)
+    for _ in range(29):
+        r.key("Tab")
+    node = canvas.scene().node("t/f29")
+    assert "focused" in node.states and node.clip is not None
+    r.type_text("last")
+    assert session.surfaces["t"].data["v29"] == "last"

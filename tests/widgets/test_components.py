@@ -223,3 +223,34 @@ def test_icon_glyphs_are_in_the_bundled_font(app):
         assert all(raw.supportsCharacter(ord(c)) for c in glyph), name
     assert glyph_for("arrow_back") == ICON_GLYPHS["arrowBack"] and glyph_for("priority_high") == "!"
     assert glyph_for("no-such-icon") == glyph_for(None) == glyph_for(42) == FALLBACK_GLYPH
+
+
+def test_long_vertical_list_scrolls(make_canvas):
+    from neuralos.widgets.input import InputRouter
+    comps = [{"id": "root", "component": "List", "children": {"path": "/rows", "componentId": "row"}},
+             {"id": "row", "component": "Text", "text": {"path": "label"}}]
+    rows = [{"label": f"Row {i}"} for i in range(60)]
+    session, canvas = make_canvas(surface("l", comps, {"rows": rows}))
+    sc = canvas.scene()
+    node = sc.node("l/root")
+    assert node.box.h <= 480 and parts(node, "scrollbar") and parts(node, "scrollbar.handle")
+    assert sc.node("l/row#0").clip is not None and sc.node("l/row#59").clip is None
+    assert "Row 59" not in sc.texts()
+    handle = parts(node, "scrollbar.handle")[0].box
+    r = InputRouter(canvas)
+    for _ in range(40):
+        r.scroll(*node.box.center, dy=-120)
+    sc = canvas.scene()
+    assert sc.node("l/row#59").clip is not None and sc.node("l/row#0").clip is None
+    assert parts(sc.node("l/root"), "scrollbar.handle")[0].box.y > handle.y
+
+
+def test_horizontal_list(make_canvas):
+    comps = [{"id": "root", "component": "List", "direction": "horizontal", "children": ["a", "b", "c"]},
+             {"id": "a", "component": "Text", "text": "Alpha"}, {"id": "b", "component": "Text", "text": "Beta"},
+             {"id": "c", "component": "Text", "text": "Gamma"}]
+    _s, canvas = make_canvas(surface("h", comps))
+    sc = canvas.scene()
+    a, b, c = (sc.node(f"h/{k}").box for k in "abc")
+    assert a.right <= b.x and b.right <= c.x and a.y == b.y == c.y
+    assert len(parts(sc.node("h/root"), "list.item")) == 3
