@@ -123,9 +123,7 @@ def ops_for(session, changes) -> list[dict]:
     ops: list[dict] = []
     by_surface: dict[str, list] = {}
     for c in changes:
-        if c.kind == "theme":
-            ops.append({"op": "theme", "theme": session.theme})
-        elif c.kind != "window":
+        if c.kind not in ("theme", "window"):      # those two are journaled by comparison (`record`)
             by_surface.setdefault(c.surface_id, []).append(c)
     for sid, cs in by_surface.items():
         surface = session.surfaces.get(sid)
@@ -179,6 +177,8 @@ class Journal:
         self._session = None
         self._unsubscribe: Callable[[], None] | None = None
         self._last_windows: Any = None
+        self._last_theme: str | None = None
+        self._last_ids: list[str] = []
 
     @property
     def snapshot_path(self) -> Path:
@@ -319,6 +319,8 @@ class Journal:
         self._session = session
         self._open_for_append()
         self._last_windows = session.windows.snapshot()
+        self._last_theme = session.theme
+        self._last_ids = list(session.surfaces)
         self._unsubscribe = session.subscribe(self._on_changes)
 
     def detach(self) -> None:
@@ -335,10 +337,19 @@ class Journal:
             self.on_error(e)
 
     def record(self, changes=()) -> int:
-        """Journal these changes of the attached session, plus any window-manager change since the
-        last record (the canvas places new windows without a change of its own)."""
-        ops = ops_for(self._session, changes)
-        windows = self._session.windows.snapshot()
+        """Journal these changes of the attached session, plus what changed without a change of its
+        own: window geometry (the canvas places new windows), the theme and surfaces dropped by a
+        `Session.restore` (a planner's rollback)."""
+        session = self._session
+        ops = ops_for(session, changes)
+        deleted = {op["surface"] for op in ops if op["op"] == "delete"}
+        ops += [{"op": "delete", "surface": sid} for sid in self._last_ids
+                if sid not in session.surfaces and sid not in deleted]
+        self._last_ids = list(session.surfaces)
+        if session.theme != self._last_theme:
+            ops.append({"op": "theme", "theme": session.theme})
+            self._last_theme = session.theme
+        windows = session.windows.snapshot()
         if windows != self._last_windows:
             ops.append({"op": "windows", "state": windows})
             self._last_windows = windows

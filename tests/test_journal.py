@@ -262,3 +262,14 @@ def test_sigkill_mid_session_loses_nothing_applied(tmp_path, seed):
     # The restored desktop is the state after some step at or beyond the last one reported.
     matches = [n for n in range(last + 1, total + 1) if snaps[n] == state]
     assert matches, f"restored state matches no step >= {last + 1}"
+
+
+def test_session_restore_while_attached_is_journaled(tmp_path):
+    """A planner's rollback restores an older snapshot: dropped surfaces and the theme must follow."""
+    s, j = run_journaled(tmp_path, 45, compact_every=10_000)      # s0 and s1 exist, theme dark
+    older = json.loads(json.dumps(history(3)[3]))                  # only s0, light theme
+    s.restore(older)
+    assert list(s.surfaces) == ["s0"] and s.theme == "light"
+    j._fh.close(); j._fh = None; j._unlock()
+    state, _ = reload(tmp_path)
+    assert state == s.snapshot()
