@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import contextlib
 import importlib
-import os
 from pathlib import Path
 
 from neuralos.errors import BadInput, NeuralosError

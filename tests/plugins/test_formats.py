@@ -2,7 +2,6 @@
 import sys
 import textwrap
 
-import numpy as np
 import pytest
 
 from neuralos.plugins import discover, find, load_planner, load_renderer, verify
