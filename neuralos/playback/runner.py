@@ -933,48 +933,50 @@ def _check_frame(out, w: int | None, h: int | None) -> np.ndarray:
 
 
 def _load_neural(requested: str, seed: int):
-    """(renderer, None) or (None, why the widgets paint instead)."""
-    try:
-        from neuralos.neural import renderer as nr
-    except ImportError as e:
-        return None, f"no neural renderer in this build ({e.name or e})"
+    """(renderer, None) or (None, why the widgets paint instead).
+
+    "auto"/"neural": the first working renderer model in the plugin search order (the user's before
+    the shipped default), else the shipped default; a NAME: that plugin-folder model.
+    """
     try:
         if requested in ("auto", "neural"):
-            r = nr.load_default_renderer()
-        else:
-            from neuralos.plugins.discovery import find_model
+            r = None
+            try:
+                from neuralos.plugins import default_model, load_renderer
+            except ImportError:
+                default_model = None
+            info = default_model("renderer") if default_model is not None else None
+            if info is not None:
+                r = load_renderer(info)
+            else:
+                from neuralos.neural.renderer import load_default_renderer
 
-            info = find_model(requested)
-            if not info.ok:
-                return None, f"renderer {requested!r} is broken: {info.reason}"
-            r = nr.load_renderer(info.path)
-    except Exception as e:
+                r = load_default_renderer(seed=seed)
+        else:
+            from neuralos.plugins import load_renderer
+
+            r = load_renderer(requested)
+    except ImportError as e:
+        return None, f"no neural renderer in this build ({e.name or e})"
+    except Exception as e:  # a missing, broken or unloadable model: the widgets paint, visibly
         return None, f"no usable neural renderer model: {e}"
     if r is None:
         return None, "no usable neural renderer model"
-    for attr in ("set_seed", "seed"):
-        fn = getattr(r, attr, None)
-        if callable(fn):
-            try:
-                fn(seed)
-            except Exception:
-                pass
-            break
+    if callable(getattr(r, "set_seed", None)):
+        r.set_seed(seed)
+    elif isinstance(getattr(r, "seed", None), int) and not getattr(r, "_noise", None):
+        r.seed = seed            # NeuralRenderer: the fixed starting noise is drawn lazily from it
     return r, None
 
 
 def _check_plugin_name(kind: str, name: str) -> None:
-    """A renderer/planner name that is not built in must be a model in the plugin folder."""
+    """A renderer name that is not built in must be a renderer model in the plugin folder (BadInput)."""
     try:
-        from neuralos.plugins.discovery import discover
+        from neuralos.plugins.discovery import find
     except ImportError:
-        raise BadInput(f"unknown {kind} {name!r} (expected {', '.join(RENDERERS)}; no plugin folder support "
-                       "in this build)") from None
-    models = [m for m in discover() if m.kind == kind]
-    if not any(m.name == name for m in models):
-        names = ", ".join(sorted(m.name for m in models)) or "none installed"
-        raise BadInput(f"unknown {kind} {name!r} (expected {', '.join(RENDERERS) if kind == 'renderer' else 'builtin'}"
-                       f" or a {kind} from the plugin folder: {names})")
+        raise BadInput(f"unknown {kind} {name!r} (expected {', '.join(RENDERERS)}; this build has no "
+                       "plugin folder support)", where=f"--{kind}") from None
+    find(name, kind)
 
 
 # -- planner --------------------------------------------------------------------------------------

@@ -202,7 +202,7 @@ def test_click_point_off_the_canvas_is_bad_input_before_anything_runs(tmp_path):
 
 def test_unknown_renderer_is_bad_input(tmp_path):
     s = loads("steps:\n  - wait: 0\n", "demo.yaml")
-    with pytest.raises(BadInput, match="unknown renderer 'warp'"):
+    with pytest.raises(BadInput, match="no renderer named 'warp'"):
         PlaybackRunner(s, tmp_path / "out", renderer="warp")
 
 
@@ -271,3 +271,87 @@ def test_unknown_planner_is_bad_input(tmp_path):
     with pytest.raises(BadInput, match="no planner named 'nope'"):
         PlaybackRunner(s, tmp_path / "out", planner="nope")
     assert not (tmp_path / "out").exists()
+
+
+class BoxPainter:
+    """A renderer plugin of the documented interface: paints every scene node's box in a role colour."""
+
+    def __init__(self, fail_after=None, nan=False):
+        self.calls = []
+        self.fail_after, self.nan = fail_after, nan
+
+    def render(self, scene, previous, regions):
+        self.calls.append((previous is not None, None if regions is None else list(regions)))
+        if self.fail_after is not None and len(self.calls) > self.fail_after:
+            raise RuntimeError("out of GPU memory")
+        out = np.zeros((scene.height, scene.width, 3), np.float32 if self.nan else np.uint8)
+        for n in scene.nodes:
+            if n.clip is not None:
+                c = n.clip
+                out[c.y:c.bottom, c.x:c.right] = (hash(n.role) % 200 + 30, len(n.text) * 7 % 256, 90)
+        if self.nan:
+            out[0, 0, 0] = np.nan
+        return out
+
+
+def test_neural_renderer_paints_the_frames(play, monkeypatch):
+    import neuralos.playback.runner as R
+
+    painter = BoxPainter()
+    monkeypatch.setattr(R, "_load_neural", lambda requested, seed: (painter, None))
+    text = "size: 320x240\nsteps:\n" + FORM + "  - click: {id: f}\n  - type: Zoë\n  - expect: {data: {path: /name, equals: Zoë}}\n"
+    result, out = play(text, renderer="neural")
+    assert result.ok, result.failure
+    trace = json.loads((out / "trace.json").read_text())
+    assert trace["renderer"] == {"requested": "neural", "used": "neural", "fallback_reason": None}
+    assert all(s["renderer_used"] == "neural" and s["fallback_reason"] is None for s in trace["steps"])
+    assert painter.calls[0] == (False, None)                    # the first frame is a whole frame
+    assert all(prev and regions is not None for prev, regions in painter.calls[1:])   # then dirty regions
+    final = png(out / "final.png")
+    assert set(np.unique(final[:, :, 2])) <= {0, 90}            # every pixel came from the plugin
+    assert any(regions for _, regions in painter.calls[1:])     # typing repainted only what changed
+
+
+def test_a_failing_neural_renderer_falls_back_visibly(play, monkeypatch):
+    import neuralos.playback.runner as R
+
+    painter = BoxPainter(fail_after=2)
+    monkeypatch.setattr(R, "_load_neural", lambda requested, seed: (painter, None))
+    text = "size: 320x240\nsteps:\n" + FORM + "  - click: {id: f}\n  - type: abc\n  - expect: {text: Contract demo}\n"
+    result, out = play(text, renderer="auto")
+    assert result.ok, result.failure                            # the desktop never stops working
+    trace = json.loads((out / "trace.json").read_text())
+    click = trace["steps"][1]
+    assert click["renderer_used"] == "widgets"
+    assert click["fallback_reason"].startswith("neural renderer failed: RuntimeError: out of GPU memory")
+    assert "3 failures in a row; widgets from now on" in trace["renderer"]["fallback_reason"]
+    assert trace["renderer"]["used"] == "widgets"
+    assert len(painter.calls) == 5                              # 2 good frames, 3 failures, then no more tries
+    assert trace["steps"][-2]["fallback_reason"]                # later steps still say why
+
+
+def test_non_finite_neural_frames_are_not_shown(play, monkeypatch):
+    import neuralos.playback.runner as R
+
+    monkeypatch.setattr(R, "_load_neural", lambda requested, seed: (BoxPainter(nan=True), None))
+    result, out = play("size: 320x240\nsteps:\n" + FORM, renderer="neural")
+    assert result.ok
+    step = result.steps[0]
+    assert step.renderer_used == "widgets" and "not a finite image" in step.fallback_reason
+
+
+def test_click_on_a_covered_target_fails_instead_of_hitting_the_window_on_top(play):
+    wide = "A line of text wide enough to make this window span most of the desktop"
+    back = surface("back", [{"id": "root", "component": "Column", "children": ["w", "r"]},
+                            {"id": "w", "component": "Text", "text": wide},
+                            {"id": "r", "component": "Row", "justify": "end", "children": ["b"]},
+                            {"id": "b", "component": "Button", "child": "l", "action": {"event": {"name": "go"}}},
+                            {"id": "l", "component": "Text", "text": "Hidden"}], title="Back")
+    front = surface("front", [{"id": "root", "component": "Column", "children": ["w", "x"]},
+                              {"id": "w", "component": "Text", "text": wide + " too"},
+                              {"id": "x", "component": "TextField", "label": "Cover", "value": {"path": "/v"}}],
+                    data={"v": ""}, title="Front")
+    result, out = play("size: 640x480\nsteps:\n" + back + front + "  - click: {text: Hidden}\n")
+    assert result.exit_code == 1, result.steps[-1]
+    assert "click: text 'Hidden' is visible in window 'back' but covered by window 'front'" in result.failure
+    assert json.loads((out / "trace.json").read_text())["actions"] == []
