@@ -68,11 +68,12 @@ def run_info(args: argparse.Namespace) -> int:
         m = info.manifest
         rows += [("url", m.url), ("model", m.model or ""), ("api_key_env", m.api_key_env or "")]
     if info.path is not None and info.path.is_dir():
-        rows += [("files", f"{f.relative_to(info.path)} ({_size(f.stat().st_size)})")
-                 for f in sorted(info.path.rglob("*")) if f.is_file()]
+        files = [f for f in sorted(info.path.rglob("*")) if f.is_file()]
+        rows += [("files" if i == 0 else "", f"{f.relative_to(info.path)} ({_size(f.stat().st_size)})")
+                 for i, f in enumerate(files)]
     for key, value in rows:
         if value:
-            print(f"{key + ':':13} {value}")
+            print(f"{key + ':' if key else '':13} {value}")
     return 0
 
 
