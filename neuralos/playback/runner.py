@@ -164,8 +164,13 @@ class PlaybackRunner:
                                    where=self.script.where(step.line))
         if self.renderer_name not in RENDERERS:
             _check_plugin_name("renderer", self.renderer_name)
-        if self.out_dir is not None and self.out_dir.exists() and not self.out_dir.is_dir():
-            raise BadInput("exists and is not a folder", where=str(self.out_dir))
+        if self.out_dir is not None:
+            if self.out_dir.exists() and not self.out_dir.is_dir():
+                raise BadInput("exists and is not a folder", where=str(self.out_dir))
+            existing = next((p for p in (self.out_dir, *self.out_dir.absolute().parents) if p.exists()), None)
+            if existing is None or not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
+                raise BadInput(f"cannot write the outputs here ({existing} is not a writable folder)",
+                               where=str(self.out_dir))
         if self._external_planner is None:
             self._planner = _make_planner(self.planner_name)    # an unknown name is BadInput (exit 2)
 

@@ -88,3 +88,12 @@ def test_real_process_exit_codes_and_no_traceback(tmp_path):
     p = subprocess.run([sys.executable, "-c", entry, "play", str(bad), "--out", str(tmp_path / "o")],
                        capture_output=True, text=True, env=env, timeout=120)
     assert p.returncode == 2 and "unknown step 'clik'" in p.stderr and "Traceback" not in p.stderr
+
+
+def test_out_that_is_a_file_is_bad_input(tmp_path, capsys):
+    script = write(tmp_path, PASSING)
+    (tmp_path / "taken").write_text("x")
+    rc = main(["play", str(script), "--out", str(tmp_path / "taken")])
+    assert rc == 2 and "taken: exists and is not a folder" in capsys.readouterr().err
+    rc = main(["play", str(script), "--out", str(tmp_path / "taken" / "sub")])
+    assert rc == 2 and "cannot write the outputs here" in capsys.readouterr().err
