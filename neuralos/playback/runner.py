@@ -149,6 +149,10 @@ class PlaybackRunner:
         self.outputs: dict = {}
         self._started = self._finished = False
         self._result: PlaybackResult | None = None
+        self.ticks = 0
+        self.last_frame: np.ndarray | None = None
+        self.recorder: Recorder | None = None
+        self.painter = self.planner = None
         self._preflight()
 
     # -- checks before anything runs -----------------------------------------------------------
@@ -316,14 +320,14 @@ class PlaybackRunner:
         trace = self._trace(ok, outputs)
         if self.out_dir is not None and self._started:
             self.out_dir.mkdir(parents=True, exist_ok=True)
+            trace["outputs"]["trace"] = "trace.json"
             path = self.out_dir / "trace.json"
             tmp = path.with_name("trace.json.part")
             tmp.write_text(json.dumps(trace, indent=1, ensure_ascii=False, default=_json_default) + "\n",
                            encoding="utf-8")
             os.replace(tmp, path)
             outputs["trace"] = str(path)
-            trace["outputs"]["trace"] = "trace.json"
-        if getattr(self, "planner", None) is not None:
+        if self.planner is not None:
             self.planner.close()
         self._result = PlaybackResult(ok, 0 if ok else 1, list(self.steps), self.failure, self.out_dir,
                                       outputs, trace)
@@ -658,8 +662,7 @@ class PlaybackRunner:
                 rel[k] = {n: str(Path(p).relative_to(self.out_dir)) for n, p in v.items()}
             elif self.out_dir is not None:
                 rel[k] = str(Path(v).relative_to(self.out_dir))
-        painter = getattr(self, "painter", None)
-        planner = getattr(self, "planner", None)
+        painter, planner = self.painter, self.planner
         return {
             "version": 1,
             "script": self.script.path,
