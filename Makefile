@@ -19,7 +19,7 @@ $(STAMP): pyproject.toml
 
 demo: $(STAMP)
 	$(VENV)/bin/neuralos play assets/tour.yaml --out tour --gif
-	@echo "The tour's video is in tour/video.mp4 (and tour/tour.gif); its trace in tour/trace.json."
+	@echo "The tour's video is in tour/video.mp4 (and tour/video.gif); its trace in tour/trace.json."
 
 test: $(STAMP)
 	$(PY) -m pytest -q
