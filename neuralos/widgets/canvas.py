@@ -43,6 +43,7 @@ class DesktopCanvas(QWidget):
         self._after: list = []
         self._building = False
         self._change_pending = False
+        self._headless = False
         self.setFixedSize(session.windows.width, session.windows.height)
         self.setPalette(self.base_theme.palette())
         self.setFocusPolicy(Qt.NoFocus)
@@ -75,6 +76,7 @@ class DesktopCanvas(QWidget):
     def grab_frame(self) -> np.ndarray:
         """The whole canvas as an (H, W, 3) uint8 RGB array."""
         self._settle()
+        self.activate_headless()     # focus is painted only in the active window
         w, h = self.width(), self.height()
         img = QImage(w, h, QImage.Format_RGB32)
         img.fill(QColor(self.base_theme.desktop))
@@ -97,6 +99,19 @@ class DesktopCanvas(QWidget):
             return w.overlay if isinstance(w, ModalComp) else None
         ctx = self.contexts.get(sid)
         return ctx.widgets.get(key) if ctx is not None else None
+
+    def activate_headless(self) -> None:
+        """Make a headless canvas (one it showed itself, never on screen) the active window, so
+        focus moves deliver focus events as they do in the shell. No-op for an embedded canvas."""
+        if self._headless and not self.isActiveWindow():
+            import warnings
+            from PySide6.QtWidgets import QApplication
+            had = self.focusWidget()
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", DeprecationWarning)
+                QApplication.setActiveWindow(self)   # deprecated, but synchronous and needs no platform
+            if had is None and self.focusWidget() is not None:
+                self.focusWidget().clearFocus()      # activation focuses the first field; a user would not
 
     def invalidate(self) -> None:
         """Something visible changed: drop the cached scene and repaint."""
@@ -157,6 +172,9 @@ class DesktopCanvas(QWidget):
         self.contexts.pop(sid, None)
         self.local_state.pop(sid, None)
         if frame is not None:
+            fw = self.window().focusWidget()
+            if fw is not None and frame.isAncestorOf(fw):
+                fw.clearFocus()
             frame.hide()
             frame.setParent(None)
             frame.deleteLater()
@@ -186,6 +204,9 @@ class DesktopCanvas(QWidget):
         frame.set_title(window_title(surface))
         focus_key, cursor = self._focus_memo(sid)
         old = self.contexts.get(sid)
+        fw = self.window().focusWidget()
+        if fw is not None and frame.isAncestorOf(fw):
+            fw.clearFocus()        # or Qt hands the focus to the next field, maybe in another window
         if old is not None:
             old_root = frame.body.root
             if old_root is not None:
@@ -272,6 +293,10 @@ class DesktopCanvas(QWidget):
         if frame.geometry().getRect() != (win.x, win.y, win.w, win.h):
             frame.setGeometry(win.x, win.y, win.w, win.h)
             frame.layout_chrome()
+        if win.minimized and not frame.isHidden():
+            fw = self.window().focusWidget()
+            if fw is not None and frame.isAncestorOf(fw):
+                fw.clearFocus()
         frame.setVisible(not win.minimized)
         frame.set_title(win.title or frame.title)
 
@@ -312,9 +337,11 @@ class DesktopCanvas(QWidget):
         if self.parent() is None and not self.isVisible():
             self.setAttribute(Qt.WA_DontShowOnScreen, True)
             self.show()
+            self._headless = True
             for sid, frame in self.frames.items():
                 win = self.session.windows.get(sid)
                 frame.setVisible(win is not None and not win.minimized)
+            self.activate_headless()
         app = QCoreApplication.instance()
         app.sendPostedEvents(None, QEvent.DeferredDelete)
         for _ in range(4):

@@ -906,6 +906,9 @@ class ModalComp(Component):
         self.ctx.local.pop((self.key, "open"), None)
         if self.overlay is not None:
             ov, self.overlay = self.overlay, None
+            fw = self.window().focusWidget()
+            if fw is not None and (fw is ov or ov.isAncestorOf(fw)):
+                fw.clearFocus()
             for w in ov.findChildren(Component):
                 self.ctx.widgets.pop(w.key, None)
             ov.hide()

@@ -82,6 +82,8 @@ class InputRouter:
         """The widget a pointer event at canvas (x, y) goes to: the hit node's deepest child there."""
         canvas = self.canvas
         node = canvas.scene().hit_test(x, y)
+        if hasattr(canvas, "activate_headless"):
+            canvas.activate_headless()
         w = canvas.widget_for(node.key) if node is not None else None
         if w is None or not w.isVisibleTo(canvas):
             w = canvas
@@ -217,6 +219,9 @@ class InputRouter:
 
     # -- keyboard -------------------------------------------------------------------------------
     def focus_widget(self) -> QWidget | None:
+        if hasattr(self.canvas, "activate_headless"):
+            self.canvas.scene()
+            self.canvas.activate_headless()
         fw = self.canvas.window().focusWidget()
         if fw is not None and self.canvas.isAncestorOf(fw) and fw.isVisibleTo(self.canvas):
             return fw

@@ -329,3 +329,20 @@ def test_tab_scrolls_the_focused_field_into_view(make_canvas):
     assert "focused" in node.states and node.clip is not None
     r.type_text("last")
     assert session.surfaces["t"].data["v29"] == "last"
+
+
+def test_nothing_is_focused_until_the_user_focuses_it(make_canvas):
+    msgs = kitchen.messages() + surface("other", [{"id": "root", "component": "TextField", "label": "Other",
+                                                    "value": {"path": "/o"}}])
+    session, canvas = make_canvas(msgs, size=(1024, 1000))
+    r = InputRouter(canvas)
+    sc = canvas.scene()
+    assert not any("focused" in n.states for n in sc.nodes if n.role not in ("window", "window.title"))
+    assert not any(p.role == "input.cursor" for n in sc.nodes for p in n.parts)
+    assert r.type_text("x") is False
+    # focus in one window; minimising it must not hand the focus to the other window's field
+    session.window_op("raise", "kitchen")
+    r.click(*frame_part(canvas.scene().node("kitchen/name")).box.center)
+    session.window_op("minimize", "kitchen")
+    assert "focused" not in canvas.scene().node("other/root").states
+    assert r.type_text("x") is False and session.surfaces["other"].data.get("o") in (None, "")
