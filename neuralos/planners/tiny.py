@@ -61,3 +61,40 @@ def write_tiny_lm(folder: str | Path, arch: str = "llama", vocab_size: int = 102
         raise ValueError(f"arch must be llama or qwen2, not {arch!r}")
     model.save_pretrained(str(folder), safe_serialization=True)
     return folder
+
+
+class ScriptedSampler:
+    """A `TransformersPlanner` sampler that writes the given answers (one per attempt) wherever the
+    grammar allows the next scripted token, else the model's own best token.
+
+    With a random model this measures the real pipeline — forward passes, grammar masks, streaming,
+    dry runs — on an answer known to be valid (benchmarks), or scripts a bad first try (tests).
+    """
+
+    def __init__(self, tokenizer, *answers: str, delay: float = 0.0):
+        self.ids = [tokenizer(a, add_special_tokens=False)["input_ids"] for a in answers]
+        self.attempt = -1
+        self.delay = delay
+
+    def __call__(self, logits, step: int) -> int:
+        import time
+
+        import torch
+
+        if step == 0:
+            self.attempt += 1
+        if self.delay:
+            time.sleep(self.delay)
+        seq = self.ids[min(self.attempt, len(self.ids) - 1)]
+        if step < len(seq) and torch.isfinite(logits[seq[step]]):
+            return seq[step]
+        return int(torch.argmax(logits))
+
+
+def answer_text(messages: list[dict]) -> str:
+    """`messages` as constrained decoding writes them: schema key order, default separators."""
+    import json
+
+    from neuralos.planners.schema import canonical, constrained_schema
+
+    return json.dumps(canonical(messages, constrained_schema()), ensure_ascii=False)

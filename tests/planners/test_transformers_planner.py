@@ -11,7 +11,8 @@ from neuralos.errors import BadInput
 from neuralos.planners.base import PlannerState
 from neuralos.planners.builtin import BuiltinPlanner
 from neuralos.planners.runner import PlannerRunner
-from neuralos.planners.schema import canonical, constrained_schema
+from neuralos.planners.tiny import ScriptedSampler as Script
+from neuralos.planners.tiny import answer_text
 from neuralos.planners.transformers_planner import TransformersPlanner
 from neuralos.resources import BASIC_CATALOG_ID
 from neuralos.session import Session
@@ -33,30 +34,6 @@ BAD = [  # well-formed, schema-valid, but the Card's child never arrives
     {"version": "v0.9", "updateComponents": {"surfaceId": "broken", "components": [
         {"id": "root", "component": "Card", "child": "missing"}]}},
 ]
-
-
-def answer_text(messages) -> str:
-    """How constrained decoding writes an answer: schema key order, default separators."""
-    return json.dumps(canonical(messages, constrained_schema()), ensure_ascii=False)
-
-
-class Script:
-    """A sampler that writes the given answers (one per attempt) where the grammar allows it."""
-
-    def __init__(self, tokenizer, *answers, delay: float = 0.0):
-        self.ids = [tokenizer(a, add_special_tokens=False)["input_ids"] for a in answers]
-        self.attempt = -1
-        self.delay = delay
-
-    def __call__(self, logits, step):
-        if step == 0:
-            self.attempt += 1
-        if self.delay:
-            time.sleep(self.delay)
-        seq = self.ids[min(self.attempt, len(self.ids) - 1)]
-        if step < len(seq) and torch.isfinite(logits[seq[step]]):
-            return seq[step]
-        return int(torch.argmax(logits))
 
 
 @pytest.fixture(autouse=True)
