@@ -60,32 +60,31 @@ def _render_widgets(messages, size, theme, source: str):
 
 
 def _render_model(name: str, scene, shape):
-    import importlib
-
+    """Paint the laid-out scene with a neural renderer: `neural` (the shipped default), a renderer
+    model's name from the plugin folder, or a renderer folder's path."""
     import numpy as np
 
     from neuralos.errors import NeuralosError
 
-    try:
-        mod = importlib.import_module("neuralos.neural.renderer")
-    except ImportError:
-        mod = None
     if name == "neural":
-        loader = getattr(mod, "load_default_renderer", None)
-        if loader is None:
-            raise NeuralosError("no neural renderer is available yet (neuralos.neural.renderer has no "
-                                "load_default_renderer); use --renderer widgets")
-        renderer = loader()
+        try:
+            from neuralos.neural.renderer import load_default_renderer
+        except ImportError as e:
+            raise NeuralosError(f"the neural renderer is not available ({e}); use --renderer widgets") from None
+        renderer = load_default_renderer()
+    elif Path(name).is_dir():
+        from neuralos.neural.renderer import load_renderer
+        renderer = load_renderer(name)
     else:
-        loader = getattr(mod, "load_renderer", None)
-        if loader is None:
-            raise NeuralosError(f"cannot load renderer {name!r}: no plugin renderer loader is available; "
-                                "use --renderer widgets or neural")
-        renderer = loader(name)
+        try:
+            from neuralos.plugins.loading import load_renderer
+        except ImportError as e:
+            raise NeuralosError(f"cannot load renderer {name!r}: no plugin support ({e})") from None
+        renderer = load_renderer(name)
     if renderer is None:
         raise NeuralosError(f"no usable renderer model for {name!r}; use --renderer widgets")
     frame = np.asarray(renderer.render(scene, None, None))
-    if frame.shape != tuple(shape) or frame.dtype != np.uint8 or not np.isfinite(frame).all():
+    if frame.shape != tuple(shape) or frame.dtype != np.uint8:
         raise NeuralosError(f"renderer {name!r} returned {frame.dtype} {frame.shape}, expected uint8 {tuple(shape)}")
     return frame
 

@@ -73,17 +73,34 @@ def test_missing_file_and_bad_size(tmp_path, capsys):
 
 
 def test_neural_renderer_without_model_is_a_clear_error(tmp_path, capsys, monkeypatch):
-    import importlib
-    try:
-        mod = importlib.import_module("neuralos.neural.renderer")
-    except ImportError:
-        mod = None
-    if mod is not None:
-        monkeypatch.setattr(mod, "load_default_renderer", lambda *a, **k: None, raising=False)
+    from neuralos.neural import renderer as neural_renderer
+    monkeypatch.setattr(neural_renderer, "default_renderer_path", lambda: tmp_path / "no-model")
     code = main(["render", str(EXAMPLE), "--out", str(tmp_path / "n.png"), "--renderer", "neural"])
     assert code == 1
     err = capsys.readouterr().err
-    assert err.startswith("neuralos: ") and "Traceback" not in err and "widgets" in err
+    assert err.startswith("neuralos: ") and "Traceback" not in err and "widget renderer" in err
+    assert not (tmp_path / "n.png").exists()
+
+
+def test_unknown_plugin_renderer_is_bad_input(tmp_path, capsys):
+    code = main(["render", str(EXAMPLE), "--out", str(tmp_path / "n.png"), "--renderer", "no-such-model"])
+    assert code == 2 and "no-such-model" in capsys.readouterr().err
+
+
+def test_model_renderer_paints_from_the_scene(tmp_path, monkeypatch):
+    """A renderer model gets the widget layout's scene and its frame is what is saved."""
+    from neuralos.neural import renderer as neural_renderer
+    seen = {}
+
+    class Fake:
+        def render(self, scene, previous, regions):
+            seen["texts"] = scene.texts()
+            return np.full((scene.height, scene.width, 3), 7, np.uint8)
+    monkeypatch.setattr(neural_renderer, "load_default_renderer", lambda **k: Fake())
+    out = tmp_path / "n.png"
+    assert main(["render", str(EXAMPLE), "--out", str(out), "--renderer", "neural", "--size", "320x240"]) == 0
+    assert "Welcome back" in seen["texts"]
+    assert (np.asarray(Image.open(out)) == 7).all()
 
 
 def test_subprocess_headless(tmp_path):
