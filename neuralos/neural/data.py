@@ -44,7 +44,8 @@ class Rendered:
     previous: np.ndarray | None = None
     previous_scene: Scene | None = None
     resolved: list = field(default_factory=list)    # per script step: the canvas point used, or None
-    render_ms: float = 0.0
+    render_ms: float = 0.0                          # the whole replay (session, layout, input, grabs)
+    grab_ms: float = 0.0                            # layout + paint of the final frame only
 
 
 class ReplayError(RuntimeError):
@@ -70,10 +71,14 @@ def resolve_target(scene: Scene, target: dict) -> tuple[int, int]:
         # Prefer an instance the pointer actually reaches (not covered by another window).
         node = next((n for n in cands if _reachable(scene, n)), cands[0] if cands else None)
     elif "role" in target:
-        node = next((n for n in visible if n.surface == sid and n.role == target["role"]), None)
+        role = target["role"]
+        mine = [n for n in reversed(visible) if sid == "*" or n.surface == sid]   # topmost first
+        node = next((n for n in mine if n.role == role and (sid != "*" or _reachable(scene, n))), None)
         if node is None:
-            node = next((n for n in visible if n.surface == sid
-                         and any(p.role == target["role"] for p in n.parts)), None)
+            node = next((n for n in mine if any(p.role == role for p in n.parts)
+                         and (sid != "*" or _reachable(scene, n))), None)
+        if node is not None and node.role != role:   # aim at the part itself
+            target = {**target, "part": [role], "index": 0}
     if node is None:  # hidden (another tab, scrolled away, minimised): a reachable stand-in
         pick = float(target.get("pick", 0.0))
         same = [n for n in visible if n.role == target.get("type") and _reachable(scene, n)]
@@ -122,8 +127,10 @@ def render_state(state: UIState) -> Rendered:
         out = Rendered(frame=None, scene=None)  # type: ignore[arg-type]
         for i, step in enumerate(state.script):
             out.resolved.append(_replay_step(session, canvas, router, state, step, i, out))
+        t1 = time.perf_counter()
         out.frame = np.ascontiguousarray(canvas.grab_frame())
         out.scene = canvas.scene()
+        out.grab_ms = (time.perf_counter() - t1) * 1000
         out.render_ms = (time.perf_counter() - t0) * 1000
         return out
     finally:

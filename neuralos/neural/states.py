@@ -21,7 +21,8 @@ Script steps (replayed in order by `neuralos.neural.data.replay`):
 
 TARGET is {"surface": SID, "component": CID, "fx": .., "fy": .., "pick": ..}: a point at fraction
 (fx, fy) of that component's visible box (the first template instance when it repeats);
-{"surface": SID, "role": ROLE, ...} for window chrome; {"point": [fx, fy]} for a canvas point.
+{"surface": SID, "role": ROLE, ...} for window chrome and scroll bars (SID "*": the topmost reachable
+one of any window); {"point": [fx, fy]} for a canvas point.
 When the named component is hidden (another tab, scrolled away, under another window), a reachable
 node of the same `type` (role) is used, else a reachable interactive component chosen by `pick`
 (0..1); window chrome is only ever targeted by `role`.
@@ -1117,9 +1118,11 @@ def _sequence(r, words, top: _Window, windows: list[_Window], script: list[dict]
         else:
             msg = {"version": V, "updateDataModel": {"surfaceId": top.sid, "path": "/note", "value": words.title()}}
         script += [cap, {"op": "a2ui", "messages": [msg]}]
-    elif kind == "scroll":
-        script += [{"op": "move", "target": t}, cap,
-                   {"op": "scroll", "target": t, "dy": r.choice((-1, -2, -3, 1))}]
+    elif kind == "scroll":   # over the topmost scroll bar of any window (no-op when nothing overflows)
+        bar = {"surface": "*", "role": "scrollbar", "fx": 0.5, "fy": round(r.uniform(0.2, 0.8), 3),
+               "pick": round(r.random(), 4)}
+        script += [{"op": "move", "target": bar}, cap,
+                   {"op": "scroll", "target": bar, "dy": r.choice((-1, -2, -3, -3, 1))}]
     return kind
 
 
