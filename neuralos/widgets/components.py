@@ -1155,15 +1155,21 @@ class ButtonComp(Component, Validated):
         self.init_validation()
         self.face = ButtonFace(self)
         lay = QHBoxLayout(self.face)
-        m = (4, 2) if self.variant == "borderless" else (14, 7)
-        lay.setContentsMargins(m[0], m[1], m[0], m[1])
         lay.setSpacing(6)
         self.child = None
         if isinstance(self.comp.get("child"), str):
             self.child = self.build_child(self.comp["child"], parent=self.face)
             if self.child is not None:
                 lay.addWidget(self.child, 0, Qt.AlignCenter)
-        self.setSizePolicy(QSizePolicy.Maximum, QSizePolicy.Fixed)
+        if self.variant == "borderless":
+            m = (4, 2)
+        elif isinstance(self.child, IconComp):
+            m = (6, 3)          # icon-only buttons: square-ish, as tall as text buttons
+        else:
+            m = (14, 7)
+        lay.setContentsMargins(m[0], m[1], m[0], m[1])
+        weighted = isinstance(self.comp.get("weight"), (int, float)) and self.comp["weight"] > 0
+        self.setSizePolicy(QSizePolicy.Expanding if weighted else QSizePolicy.Maximum, QSizePolicy.Fixed)
 
     def refresh(self) -> None:
         msgs = self.check_messages()
@@ -1583,7 +1589,7 @@ class OptionsView(QWidget):
             x = y = 0
             h = lh + 2 * self.CHIP_PAD_Y
             for b in self.boxes:
-                w = b.natural_width() + 2 * self.CHIP_PAD_X + (14 if b is not None else 0)
+                w = b.natural_width() + 2 * self.CHIP_PAD_X
                 if x and x + w > width:
                     x, y = 0, y + h + self.CHIP_GAP
                 out.append(QRect(x, y, min(w, max(1, width)), h))
@@ -1606,7 +1612,7 @@ class OptionsView(QWidget):
 
     def sizeHint(self) -> QSize:
         if self.chips:
-            w = min(480, sum(b.natural_width() + 2 * self.CHIP_PAD_X + 14 + self.CHIP_GAP for b in self.boxes))
+            w = min(480, sum(b.natural_width() + 2 * self.CHIP_PAD_X + self.CHIP_GAP for b in self.boxes))
         else:
             w = self.IND + 16 + min(TEXT_MAX_WIDTH, max((b.natural_width() for b in self.boxes), default=0))
         return QSize(max(w, 40), self.heightForWidth(max(w, 40)))
