@@ -1,0 +1,191 @@
+"""UIRendererModel: the conditional denoiser of the neural renderer.
+
+One small, fully convolutional network that predicts the clean frame x0 (the "sample" parameterisation)
+from a noisy frame x_t, the timestep t and the per-pixel conditioning maps of `neuralos.neural.conditioning`:
+
+    x_t (3) ++ conditioning (C)            full resolution H x W
+      │ 1x1 conv                           mixes the C sparse maps into a few dense channels
+      ├──────────── stem_u (S) ── pixel-unshuffle x4 ──> (S·16, H/4, W/4)
+      │                                      diffusers UNet2DModel (no attention, per-pixel group norm)
+      │                            (3+F)·16, H/4, W/4 <──┘
+      │                          pixel-shuffle x4
+      │                   coarse x0 (3) ++ features (F)          full resolution again
+      └── stem_r (R) ─────────────┤
+                         3x3 conv ─ SiLU ─ 3x3 conv   "refinement": sees the full-resolution conditioning, so
+                                  │                   glyph edges and 1-px borders land exactly
+                         x0 = coarse + refinement
+
+Why these choices:
+- pixel-unshuffle puts the expensive UNet at 1/16 of the pixels; the refinement convs are the only
+  full-resolution 3x3 work, so a 1024x768 frame stays within a CPU budget.
+- a small receptive field (two UNet levels: about 120 px each way): what a UI pixel looks like depends on
+  its own boxes, states, glyphs and theme, all present locally in the maps, so a 256-px training crop
+  shows the model the same kind of context a whole frame does, and a dirty region needs little margin.
+- no attention and no image-wide statistics: diffusers' ResnetBlock2D normalises with GroupNorm, whose
+  statistics span the whole image. A model trained on crops and applied to whole frames (or to dirty
+  regions with a context margin) must give the same pixels in both cases, so every GroupNorm is swapped for
+  `PixelGroupNorm` (the same parameters, statistics taken per pixel over the channels of each group).
+  The network is then a pure function of a local window (its receptive field), like a plain conv net.
+- x0 prediction: with conditioning this strong the clean frame is nearly determined by the scene, and an
+  x0 model stays well-behaved at 1-2 sampling steps, which the step-distilled student needs.
+
+Any size works: inputs are padded (replicate) to a multiple of `size_multiple` and cropped back.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+from diffusers import ModelMixin, UNet2DModel
+from diffusers.configuration_utils import ConfigMixin, register_to_config
+from diffusers.utils import BaseOutput
+from torch import nn
+
+from neuralos.neural.conditioning import CONDITIONING_CHANNELS
+from neuralos.scene import MODEL_FORMAT_VERSION
+
+
+@dataclass
+class UIRendererModelOutput(BaseOutput):
+    """`sample`: the predicted clean frame x0, (B, 3, H, W), roughly in [-1, 1]."""
+
+    sample: torch.Tensor
+
+
+class PixelGroupNorm(nn.Module):
+    """GroupNorm with per-pixel statistics: normalises each pixel over the channels of its group.
+
+    A drop-in for `nn.GroupNorm` (same `weight`/`bias` names and shapes) whose output at a pixel depends on
+    that pixel only, so the network's output does not depend on how large the image or crop is.
+    """
+
+    def __init__(self, num_groups: int, num_channels: int, eps: float = 1e-5, affine: bool = True):
+        super().__init__()
+        if num_channels % num_groups:
+            raise ValueError(f"{num_channels} channels do not split into {num_groups} groups")
+        self.num_groups, self.num_channels, self.eps = num_groups, num_channels, eps
+        self.weight = nn.Parameter(torch.ones(num_channels)) if affine else None
+        self.bias = nn.Parameter(torch.zeros(num_channels)) if affine else None
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        b, c, h, w = x.shape
+        g = self.num_groups
+        y = x.permute(0, 2, 3, 1).reshape(b, h, w, g, c // g)                   # a view when x is channels-last
+        y = F.layer_norm(y, (c // g,), eps=self.eps).reshape(b, h, w, c)         # (B, H, W, C)
+        if self.weight is not None:
+            y = torch.addcmul(self.bias.to(y.dtype), y, self.weight.to(y.dtype))
+        return y.permute(0, 3, 1, 2)                                             # (B, C, H, W)
+
+    def extra_repr(self) -> str:
+        return f"{self.num_groups}, {self.num_channels}, eps={self.eps}"
+
+
+def _localize_norms(module: nn.Module) -> None:
+    """Replace every nn.GroupNorm below `module` by a PixelGroupNorm with the same shape."""
+    for name, child in module.named_children():
+        if isinstance(child, nn.GroupNorm):
+            setattr(module, name, PixelGroupNorm(child.num_groups, child.num_channels, child.eps, child.affine))
+        else:
+            _localize_norms(child)
+
+
+class UIRendererModel(ModelMixin, ConfigMixin):
+    """Conditional x0-predicting denoiser (see the module docstring for the architecture).
+
+    forward(sample (B,3,H,W) noisy frame, timestep (B,) or scalar, conditioning (B,C,H,W)) -> x0 (B,3,H,W).
+    """
+
+    config_name = "config.json"
+    _supports_gradient_checkpointing = False
+
+    @register_to_config
+    def __init__(
+        self,
+        conditioning_channels: int = CONDITIONING_CHANNELS,
+        sample_channels: int = 3,
+        unshuffle: int = 4,
+        stem_channels: int = 4,
+        block_out_channels: tuple[int, ...] = (48, 96),
+        layers_per_block: int = 1,
+        norm_num_groups: int = 8,
+        feature_channels: int = 5,
+        refine_stem_channels: int = 8,
+        refine_channels: int = 16,
+        format_version: int = MODEL_FORMAT_VERSION,
+    ):
+        super().__init__()
+        if format_version != MODEL_FORMAT_VERSION:
+            raise ValueError(f"model format {format_version} does not match this build ({MODEL_FORMAT_VERSION}); "
+                             "the conditioning maps changed, retrain the model")
+        u, n = unshuffle, len(block_out_channels)
+        in_ch = sample_channels + conditioning_channels
+        # One 1x1 conv makes both the UNet's and the refinement's full-resolution inputs.
+        self.stem = nn.Conv2d(in_ch, stem_channels + refine_stem_channels, 1)
+        self.unet = UNet2DModel(
+            in_channels=stem_channels * u * u,
+            out_channels=(sample_channels + feature_channels) * u * u,
+            down_block_types=("DownBlock2D",) * n,
+            up_block_types=("UpBlock2D",) * n,
+            block_out_channels=tuple(block_out_channels),
+            layers_per_block=layers_per_block,
+            norm_num_groups=norm_num_groups,
+            add_attention=False,
+            time_embedding_type="positional",
+            flip_sin_to_cos=True,
+            freq_shift=0,
+        )
+        _localize_norms(self.unet)
+        r_in = sample_channels + feature_channels + refine_stem_channels
+        self.refine = nn.Sequential(
+            nn.Conv2d(r_in, refine_channels, 3, padding=1),
+            nn.SiLU(),
+            nn.Conv2d(refine_channels, sample_channels, 3, padding=1),
+        )
+        nn.init.zeros_(self.refine[-1].weight)  # starts as the identity on the coarse prediction
+        nn.init.zeros_(self.refine[-1].bias)
+
+    @property
+    def size_multiple(self) -> int:
+        """Height and width are padded up to a multiple of this (unshuffle x UNet downsampling)."""
+        return self.config.unshuffle * 2 ** (len(self.config.block_out_channels) - 1)
+
+    def forward(self, sample: torch.Tensor, timestep: torch.Tensor | float | int, conditioning: torch.Tensor,
+                return_dict: bool = True) -> UIRendererModelOutput | tuple:
+        cfg = self.config
+        b, _, h, w = sample.shape
+        if conditioning.shape[0] != b or conditioning.shape[-2:] != (h, w):
+            raise ValueError(f"conditioning {tuple(conditioning.shape)} does not match sample {tuple(sample.shape)}")
+        if conditioning.shape[1] != cfg.conditioning_channels:
+            raise ValueError(f"conditioning has {conditioning.shape[1]} channels, the model expects "
+                             f"{cfg.conditioning_channels}")
+        if not torch.is_tensor(timestep):
+            timestep = torch.tensor([timestep], device=sample.device)
+        timestep = timestep.reshape(-1).expand(b) if timestep.numel() == 1 else timestep.reshape(b)
+
+        # The 1x1 stem as two matmuls over the flattened maps: no concatenation or layout copy of the wide,
+        # mostly-constant conditioning (it is the largest tensor of the whole forward pass).
+        dtype = self.stem.weight.dtype
+        wgt = self.stem.weight.view(self.stem.out_channels, -1)                   # (S+R, 3+C)
+        ns = cfg.sample_channels
+        stem = (torch.matmul(wgt[:, :ns].to(dtype), sample.reshape(b, ns, h * w).to(dtype))
+                + torch.matmul(wgt[:, ns:].to(dtype), conditioning.reshape(b, -1, h * w).to(dtype))
+                + self.stem.bias.to(dtype)[:, None]).view(b, -1, h, w)            # (B, S+R, H, W)
+        m = self.size_multiple
+        ph, pw = (-h) % m, (-w) % m
+        if ph or pw:   # replicate-padding the pointwise stem equals stemming a replicate-padded input
+            stem = F.pad(stem, (0, pw, 0, ph), mode="replicate")                 # (B, S+R, H', W')
+        stem = stem.contiguous(memory_format=torch.channels_last)
+        s_u, s_r = stem.split([cfg.stem_channels, cfg.refine_stem_channels], dim=1)
+        z = F.pixel_unshuffle(F.silu(s_u), cfg.unshuffle)                        # (B, S·16, H'/4, W'/4)
+        z = self.unet(z.contiguous(memory_format=torch.channels_last), timestep).sample  # (B, (3+F)·16, ..)
+        z = F.pixel_shuffle(z, cfg.unshuffle)                                    # (B, 3+F, H', W')
+        coarse = z[:, :ns]                                                       # (B, 3, H', W')
+        r_in = torch.cat([coarse, F.silu(z[:, ns:]), F.silu(s_r)], 1).contiguous(memory_format=torch.channels_last)
+        with torch.autocast(r_in.device.type, enabled=False):  # the output layers stay in full precision
+            r_in, coarse = r_in.to(dtype), coarse.to(dtype)
+            x0 = coarse + self.refine(r_in)                                      # (B, 3, H', W')
+        x0 = x0[:, :, :h, :w].contiguous()                                       # (B, 3, H, W)
+        if not return_dict:
+            return (x0,)
+        return UIRendererModelOutput(sample=x0)

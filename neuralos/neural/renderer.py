@@ -1,0 +1,164 @@
+"""NeuralRenderer: paints a `Scene` with a UIRenderPipeline (whole frames or dirty regions).
+
+    renderer = load_default_renderer()              # models/neuralos-ui-student/
+    frame = renderer.render(scene)                  # (H, W, 3) uint8, every pixel painted by the model
+    frame = renderer.render(scene, previous=frame, regions=[Box(...)])   # only those boxes change
+
+Region rendering: each (merged) region is grown by a context margin, rendered from the conditioning of
+that larger box only (`conditioning_for_region`) and pasted back without its margin; every pixel outside
+the regions is copied from `previous` bit for bit. The model is local (no attention, per-pixel norms), so
+a region rendered with enough context matches the same pixels of a whole-frame render closely.
+
+Starting noise is one fixed full-canvas noise image per canvas size (seeded), cropped for regions: the same
+scene always gives the same frame, region renders use the same noise as whole frames, and nothing flickers
+between frames that do not change.
+"""
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import numpy as np
+
+from neuralos.errors import NeuralosError
+from neuralos.resources import SHIPPED_MODELS
+from neuralos.scene import Box, Scene, merge_boxes
+
+DEFAULT_MODEL = "neuralos-ui-student"
+
+
+class RendererFault(NeuralosError):
+    """The neural renderer produced something unusable (non-finite pixels, wrong shape)."""
+
+
+class NeuralRenderer:
+    """`render(scene, previous=None, regions=None) -> (H, W, 3) uint8` with a UIRenderPipeline.
+
+    steps: sampling steps (default: the pipeline's `default_num_inference_steps`); seed: the fixed noise;
+    margin: context pixels around dirty regions; threads: torch intra-op threads (None: leave as is);
+    dtype: "float32" or "bfloat16" (autocast on CPU; the model's last layers stay in float32).
+    """
+
+    name = "neural"
+
+    def __init__(self, pipeline, steps: int | None = None, seed: int = 0, margin: int = 32,
+                 threads: int | None = None, dtype: str = "float32"):
+        import torch
+
+        if dtype not in ("float32", "bfloat16"):
+            raise ValueError(f"dtype must be float32 or bfloat16, not {dtype!r}")
+        if threads:
+            torch.set_num_threads(int(threads))
+        self.pipeline = pipeline
+        self.pipeline.set_progress_bar_config(disable=True)
+        self.model = pipeline.model.eval()
+        self.model.to(memory_format=torch.channels_last)
+        self.steps = int(steps or pipeline.config.get("default_num_inference_steps", 2))
+        self.seed, self.margin, self.dtype = int(seed), int(margin), dtype
+        self._noise: dict[tuple[int, int], object] = {}
+        self._lock = threading.Lock()
+
+    @property
+    def size_multiple(self) -> int:
+        return self.model.size_multiple
+
+    # --- public -------------------------------------------------------------------------------------------
+    def render(self, scene: Scene, previous: np.ndarray | None = None,
+               regions: list[Box] | None = None) -> np.ndarray:
+        from neuralos.neural.conditioning import build_conditioning
+
+        canvas = Box(0, 0, scene.width, scene.height)
+        if previous is not None:
+            previous = np.asarray(previous)
+            if previous.shape != (scene.height, scene.width, 3) or previous.dtype != np.uint8:
+                previous = None  # canvas resized (or not a frame): nothing to reuse
+        if previous is None or regions is None:
+            cond = build_conditioning(scene, previous)
+            return self._paint(cond, canvas, scene)
+        out = np.array(previous, dtype=np.uint8, copy=True)
+        wanted = [b for b in (r.intersect(canvas) for r in regions) if b is not None]
+        # Overlapping regions are rendered once, as their union; only the regions' own pixels are pasted.
+        for group in merge_boxes(wanted):
+            ctx = self.context_box(group, canvas)
+            cond = build_conditioning(scene, previous, region=ctx)
+            painted = self._paint(cond, ctx, scene)
+            for r in wanted:
+                if group.intersect(r) == r:
+                    y, x = r.y - ctx.y, r.x - ctx.x
+                    out[r.y:r.bottom, r.x:r.right] = painted[y:y + r.h, x:x + r.w]
+        return out
+
+    def context_box(self, region: Box, canvas: Box) -> Box:
+        """`region` grown by the margin, then to a multiple of the model's size step where the canvas allows."""
+        ctx = region.grow(self.margin).intersect(canvas)
+        m = self.size_multiple
+        w = min(canvas.w, -(-ctx.w // m) * m)
+        h = min(canvas.h, -(-ctx.h // m) * m)
+        x = min(max(canvas.x, ctx.x - (w - ctx.w) // 2), canvas.right - w)
+        y = min(max(canvas.y, ctx.y - (h - ctx.h) // 2), canvas.bottom - h)
+        return Box(x, y, w, h)
+
+    # --- internals ----------------------------------------------------------------------------------------
+    def noise(self, width: int, height: int):
+        """The fixed starting noise (1, 3, H, W) of a canvas size."""
+        import torch
+
+        key = (width, height)
+        with self._lock:
+            if key not in self._noise:
+                if len(self._noise) > 4:
+                    self._noise.clear()
+                g = torch.Generator("cpu").manual_seed(self.seed)
+                self._noise[key] = torch.randn((1, 3, height, width), generator=g)
+            return self._noise[key]
+
+    def _paint(self, cond: np.ndarray, box: Box, scene: Scene) -> np.ndarray:
+        import torch
+
+        from neuralos.neural.pipeline import to_uint8
+
+        noise = self.noise(scene.width, scene.height)[:, :, box.y:box.bottom, box.x:box.right]
+        with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16,
+                                                    enabled=self.dtype == "bfloat16"):
+            x = self.pipeline(torch.from_numpy(cond)[None], num_inference_steps=self.steps, noise=noise,
+                              output_type="raw").frames                         # (1, 3, h, w) in [-1, 1]
+        x = x[0].float()
+        if not bool(torch.isfinite(x).all()):
+            bad = int((~torch.isfinite(x)).sum())
+            raise RendererFault(f"neural renderer produced {bad} non-finite values in {box.w}x{box.h} at "
+                                f"({box.x}, {box.y}); the model or its weights are broken")
+        frame = to_uint8(((x + 1) / 2).permute(1, 2, 0).cpu().numpy())          # (h, w, 3)
+        if frame.shape != (box.h, box.w, 3):
+            raise RendererFault(f"neural renderer returned {frame.shape}, expected ({box.h}, {box.w}, 3)")
+        return frame
+
+
+def load_renderer(path: str | Path, device: str = "cpu", **options) -> NeuralRenderer:
+    """A NeuralRenderer from a UIRenderPipeline folder (safetensors only, nothing downloaded)."""
+    import torch
+
+    from neuralos.neural.pipeline import UIRenderPipeline
+
+    path = Path(path)
+    if not (path / "model_index.json").is_file():
+        raise NeuralosError(f"{path}: not a neural renderer folder (no model_index.json); "
+                            "train one with `neuralos train teacher` and `neuralos train distill`")
+    try:
+        pipe = UIRenderPipeline.from_pretrained(str(path), local_files_only=True, use_safetensors=True,
+                                                dtype=torch.float32)
+    except (OSError, ValueError, RuntimeError, KeyError) as e:
+        raise NeuralosError(f"{path}: cannot load the neural renderer: {str(e).strip().splitlines()[0]}") from e
+    return NeuralRenderer(pipe.to(device), **options)
+
+
+def default_renderer_path() -> Path:
+    return SHIPPED_MODELS / DEFAULT_MODEL
+
+
+def load_default_renderer(**options) -> NeuralRenderer:
+    """The shipped default renderer, `models/neuralos-ui-student/`."""
+    path = default_renderer_path()
+    if not path.is_dir():
+        raise NeuralosError(f"the default neural renderer is missing ({path}); use the widget renderer, "
+                            "or train one with `neuralos train teacher` and `neuralos train distill`")
+    return load_renderer(path, **options)

@@ -1,0 +1,456 @@
+"""Training: the teacher (`neuralos train teacher`) and its step-distilled student (`neuralos train distill`).
+
+One loop file, one dataclass config, `accelerate` underneath: the same code runs on a 2-core CPU at small
+scale and on one or many GPUs (`accelerate launch -m neuralos.cli train teacher ...`, multi-node included).
+
+Teacher
+    A UIRendererModel trained from scratch with the standard DDPM objective in its x0 form: sample t uniformly,
+    x_t = sqrt(a_t) x0 + sqrt(1 - a_t) eps (cosine schedule), predict x0, minimise ||x0_hat - x0||^2 on
+    random crops (the model is fully convolutional and local, so crops train it for any size). AdamW, cosine
+    LR with warm-up, EMA of the weights (the EMA weights are what is saved), gradient clipping. The previous
+    frame is dropped from a share of the samples (`previous_dropout`) so the model paints without one too.
+
+Student: knowledge distillation of the deterministic DDIM sampler (Luhman & Luhman 2021, "Knowledge
+    Distillation in Iterative Generative Models for Improved Sampling Speed"), with a k-step student.
+    The student starts as a copy of the teacher; for each crop and noise z the teacher's own multi-step DDIM
+    output (25+ steps, no gradients) is the target, and the student's k-step DDIM output (k = 1 or 2, trailing
+    timesteps, the exact loop `UIRenderPipeline` runs, gradients through every step) is regressed onto it.
+    Why this method here: with conditioning this strong the sampler's map from noise to frame is close to a
+    function of the scene alone, so the failure mode that made progressive (Salimans & Ho 2022) and consistency
+    (Song et al. 2023) distillation necessary for unconditional images - one step cannot fit a highly
+    multimodal noise->image map - barely applies, while direct regression has none of their compounding
+    errors (no chain of halvings, no self-consistency targets) and optimises exactly what is measured:
+    the student's k-step frame against the teacher's 25+-step frame. Its price, a full teacher trajectory
+    per sample, is paid without gradients and is modest for a 2-3 M-parameter model. An optional data term
+    (`data_weight` * ||student - frame||^2) keeps the student anchored to the reference frames as well.
+
+Output folder (`--out`):
+    pipeline/            the EMA model as a UIRenderPipeline folder (a plugin folder; safetensors),
+                         refreshed at every checkpoint and at the end, with training.json next to model_index.json
+    checkpoints/step-N/  accelerate state (model, optimizer, LR schedule, EMA, RNG) + trainer.json; --resume
+    log.jsonl            one line per logged step: step, loss, lr, seconds; and eval lines (PSNR)
+"""
+from __future__ import annotations
+
+import copy
+import json
+import math
+import shutil
+import time
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Iterable, Iterator
+
+import numpy as np
+
+from neuralos.errors import BadInput
+from neuralos.scene import Box
+
+MODES = ("teacher", "distill")
+
+
+@dataclass
+class TrainConfig:
+    mode: str = "teacher"                 # teacher | distill
+    data: str = ""                        # shards folder (`neuralos data`)
+    out: str = "runs/teacher"
+    steps: int = 2000                     # optimizer steps (total, including resumed ones)
+    batch_size: int = 4
+    crop: int = 256                       # square training crops (a multiple of the model's size step)
+    lr: float = 1e-3
+    weight_decay: float = 0.01
+    warmup_steps: int = 100
+    grad_clip: float = 1.0
+    ema_decay: float = 0.999              # the EMA's ceiling (it warms up from 0)
+    seed: int = 0
+    device: str = "auto"                  # auto | cpu | cuda (accelerate launch decides for multi-GPU)
+    mixed_precision: str = "no"           # no | bf16 | fp16
+    threads: int = 0                      # torch CPU threads (0: torch's default)
+    num_workers: int = 0                  # DataLoader worker processes (spawned)
+    log_every: int = 10
+    checkpoint_every: int = 250
+    keep_checkpoints: int = 2
+    eval_every: int = 0                   # 0: at checkpoints only
+    eval_crops: int = 8
+    resume: bool = False
+    progress: bool = True
+    previous_dropout: float = 0.5         # teacher: share of samples trained without their previous frame
+    content_bias: float = 0.8             # crops centred on a component (not bare desktop) this often
+    model: dict = field(default_factory=dict)  # UIRendererModel kwargs for a new teacher
+    sample_steps: int = 25                # teacher: steps its pipeline folder defaults to
+    # distillation
+    teacher: str = ""                     # teacher pipeline folder (default: runs/teacher/pipeline)
+    teacher_steps: int = 25
+    student_steps: int = 2
+    data_weight: float = 0.25
+
+    def validate(self) -> None:
+        if self.mode not in MODES:
+            raise BadInput(f"mode must be one of {', '.join(MODES)}, not {self.mode!r}")
+        if self.steps < 1 or self.batch_size < 1:
+            raise BadInput("--steps and --batch-size must be at least 1")
+        if self.crop < 16 or self.crop % 16:
+            raise BadInput(f"--crop must be a multiple of 16 (at least 16), not {self.crop}")
+        if self.mode == "distill" and not 1 <= self.student_steps <= 4:
+            raise BadInput("--student-steps must be 1..4")
+        if self.mode == "distill" and self.teacher_steps < self.student_steps:
+            raise BadInput("--teacher-steps must be at least --student-steps")
+
+
+# --- data ----------------------------------------------------------------------------------------------------
+
+class PairDataset:
+    """Random crops of in-memory (conditioning (C, H, W) float32, frame (H, W, 3) uint8) pairs.
+
+    The minimal data source (tests, quick experiments); items look like `shards.ShardDataset` items, so
+    `shards.collate` batches both.
+    """
+
+    def __init__(self, pairs: Iterable[tuple[np.ndarray, np.ndarray]], crop: int, seed: int = 0,
+                 length: int | None = None):
+        self.pairs = [(np.asarray(c, np.float32), np.asarray(f, np.uint8)) for c, f in pairs]
+        if not self.pairs:
+            raise BadInput("no training pairs")
+        for c, f in self.pairs:
+            if c.shape[1:] != f.shape[:2] or f.ndim != 3:
+                raise BadInput(f"conditioning {c.shape} and frame {f.shape} are not aligned")
+        self.crop, self.seed, self.epoch = crop, seed, 0
+        self.length = length or len(self.pairs)
+
+    def set_epoch(self, epoch: int) -> None:
+        self.epoch = int(epoch)
+
+    def __len__(self) -> int:
+        return self.length
+
+    def __getitem__(self, i: int) -> dict:
+        c, f = self.pairs[i % len(self.pairs)]
+        rng = np.random.default_rng([self.seed, self.epoch, i])
+        h, w = f.shape[:2]
+        ch, cw = min(self.crop, h), min(self.crop, w)
+        y, x = int(rng.integers(0, h - ch + 1)), int(rng.integers(0, w - cw + 1))
+        return {"key": f"pair-{i % len(self.pairs)}", "frame": f[y:y + ch, x:x + cw],
+                "conditioning": c[:, y:y + ch, x:x + cw], "previous": None, "region": Box(x, y, cw, ch)}
+
+
+def make_dataset(cfg: TrainConfig, split: str | None = "train", seed_offset: int = 0):
+    """The shards at `cfg.data` as a crop dataset (conditioning built per crop)."""
+    from neuralos.neural.shards import ShardDataset
+
+    folder = Path(cfg.data)
+    if not cfg.data or not folder.is_dir():
+        raise BadInput("training data folder not found (make one with `neuralos data`)", where=cfg.data or "--data")
+    return ShardDataset(folder, split=split, crop=(cfg.crop, cfg.crop), seed=cfg.seed + seed_offset,
+                        content_bias=cfg.content_bias)
+
+
+def _loader(dataset, cfg: TrainConfig):
+    import torch
+    from torch.utils.data import DataLoader
+
+    from neuralos.neural.shards import collate
+
+    g = torch.Generator().manual_seed(cfg.seed)
+    kw = {"num_workers": cfg.num_workers}
+    if cfg.num_workers > 0:
+        kw.update(multiprocessing_context="spawn", persistent_workers=False)
+    return DataLoader(dataset, batch_size=cfg.batch_size, shuffle=True, drop_last=len(dataset) >= cfg.batch_size,
+                      collate_fn=collate, generator=g, **kw)
+
+
+def _batches(loader, dataset, start_epoch: int) -> Iterator[tuple[int, dict]]:
+    """(epoch, batch) forever; each epoch reseeds the crops (`dataset.set_epoch`) and the shuffle.
+
+    A resumed run starts the epoch after the checkpoint's (the rest of a half-done epoch is skipped).
+    """
+    epoch = start_epoch
+    while True:
+        for obj in (dataset, loader):
+            if hasattr(obj, "set_epoch"):
+                obj.set_epoch(epoch)
+        for batch in loader:
+            yield epoch, batch
+        epoch += 1
+
+
+def drop_previous(cond, p: float, generator=None):
+    """Zero the previous-frame maps (and their flag) of a random share `p` of the batch, in place."""
+    import torch
+
+    from neuralos.neural.conditioning import PREVIOUS_FLAG, PREVIOUS_SLICE
+
+    if p <= 0:
+        return cond
+    drop = torch.rand(cond.shape[0], generator=generator) < p
+    if drop.any():
+        idx = drop.nonzero().flatten().to(cond.device)
+        cond[idx, PREVIOUS_SLICE.start:PREVIOUS_FLAG + 1] = 0.0
+    return cond
+
+
+# --- the trainer ---------------------------------------------------------------------------------------------
+
+def psnr(a, b) -> float:
+    """PSNR in dB of two batches in [-1, 1] (as 8-bit pixels would be)."""
+    mse = float((((a.clamp(-1, 1) - b.clamp(-1, 1)) / 2) ** 2).mean())
+    return 10 * math.log10(1.0 / max(mse, 1e-12))
+
+
+class Trainer:
+    """Runs `cfg` (teacher or distill) to `cfg.steps`, resuming from the newest checkpoint with `resume`."""
+
+    def __init__(self, cfg: TrainConfig, dataset=None, eval_dataset=None):
+        import torch
+        from accelerate import Accelerator
+        from accelerate.utils import set_seed
+
+        cfg.validate()
+        self.cfg = cfg
+        self.out = Path(cfg.out)
+        if cfg.threads:
+            torch.set_num_threads(cfg.threads)
+        self.accelerator = Accelerator(cpu=cfg.device == "cpu", mixed_precision=cfg.mixed_precision)
+        set_seed(cfg.seed)
+        self.dataset = dataset if dataset is not None else make_dataset(cfg)
+        if eval_dataset is None and dataset is None:
+            try:
+                eval_dataset = make_dataset(cfg, split="eval", seed_offset=1)
+            except BadInput:
+                eval_dataset = None
+        self.eval_batch = self._fixed_batch(eval_dataset if eval_dataset is not None else self.dataset)
+        self._build()
+
+    # -- setup ----------------------------------------------------------------------------------------
+    def _build(self) -> None:
+        import torch
+        from diffusers.optimization import get_cosine_schedule_with_warmup
+        from diffusers.training_utils import EMAModel
+
+        from neuralos.neural.model import UIRendererModel
+        from neuralos.neural.pipeline import UIRenderPipeline, default_scheduler, training_scheduler
+
+        cfg = self.cfg
+        self.teacher = None
+        if cfg.mode == "teacher":
+            model = UIRendererModel(**cfg.model)
+            self.sample_scheduler = default_scheduler()
+        else:
+            path = Path(cfg.teacher or Path(cfg.out).parent / "teacher" / "pipeline")
+            if not (path / "model_index.json").is_file():
+                raise BadInput("teacher pipeline folder not found (train one with `neuralos train teacher`)",
+                               where=str(path))
+            tpipe = UIRenderPipeline.from_pretrained(str(path), local_files_only=True, use_safetensors=True)
+            self.teacher = tpipe.model.eval().requires_grad_(False).to(self.accelerator.device)
+            self.sample_scheduler = tpipe.scheduler
+            self.teacher_path = str(path)
+            model = copy.deepcopy(tpipe.model).train().requires_grad_(True)   # the student starts as the teacher
+        self.noise_scheduler = training_scheduler(self.sample_scheduler.config.num_train_timesteps)
+        self.ema = EMAModel(model.parameters(), decay=cfg.ema_decay, use_ema_warmup=True, power=0.75,
+                            model_cls=UIRendererModel, model_config=model.config)
+        opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, betas=(0.9, 0.99), weight_decay=cfg.weight_decay)
+        lr_sched = get_cosine_schedule_with_warmup(opt, min(cfg.warmup_steps, cfg.steps // 10 + 1), cfg.steps)
+        self.model, self.opt, self.lr_sched, self.loader = self.accelerator.prepare(
+            model, opt, lr_sched, _loader(self.dataset, cfg))
+        self.ema.to(self.accelerator.device)
+        self.accelerator.register_for_checkpointing(self.ema)
+        self.step, self.epoch = 0, 0
+        self.n_params = sum(p.numel() for p in model.parameters())
+
+    def _fixed_batch(self, dataset) -> dict | None:
+        from neuralos.neural.shards import collate
+
+        n = min(self.cfg.eval_crops, len(dataset))
+        if n == 0:
+            return None
+        if hasattr(dataset, "set_epoch"):
+            dataset.set_epoch(10_000)   # crops the training epochs never draw
+        items = [dataset[int(i)] for i in np.linspace(0, len(dataset) - 1, n).round()]
+        if hasattr(dataset, "set_epoch"):
+            dataset.set_epoch(0)
+        return collate(items)
+
+    # -- checkpoints ----------------------------------------------------------------------------------
+    def checkpoints(self) -> list[Path]:
+        folder = self.out / "checkpoints"
+        found = [p for p in folder.glob("step-*") if (p / "trainer.json").is_file()] if folder.is_dir() else []
+        return sorted(found, key=lambda p: int(p.name.split("-")[1]))
+
+    def resume(self) -> bool:
+        found = self.checkpoints()
+        if not found:
+            return False
+        path = found[-1]
+        self.accelerator.load_state(str(path))
+        state = json.loads((path / "trainer.json").read_text())
+        self.step, self.epoch = int(state["step"]), int(state["epoch"])
+        return True
+
+    def save_checkpoint(self) -> Path:
+        acc = self.accelerator
+        path = self.out / "checkpoints" / f"step-{self.step}"
+        acc.wait_for_everyone()
+        acc.save_state(str(path))
+        if acc.is_main_process:
+            (path / "trainer.json").write_text(json.dumps({"step": self.step, "epoch": self.epoch,
+                                                           "config": asdict(self.cfg)}, indent=1))
+            for old in self.checkpoints()[:-max(1, self.cfg.keep_checkpoints)]:
+                shutil.rmtree(old, ignore_errors=True)
+            self.save_pipeline()
+        return path
+
+    def ema_model(self):
+        """A fresh UIRendererModel holding the EMA weights (on the CPU)."""
+        from neuralos.neural.model import UIRendererModel
+
+        model = UIRendererModel.from_config(self.accelerator.unwrap_model(self.model).config)
+        self.ema.copy_to(model.parameters())
+        return model.eval()
+
+    def save_pipeline(self, metrics: dict | None = None) -> Path:
+        from neuralos.neural.pipeline import UIRenderPipeline
+
+        cfg = self.cfg
+        steps = cfg.sample_steps if cfg.mode == "teacher" else cfg.student_steps
+        pipe = UIRenderPipeline(model=self.ema_model(), scheduler=copy.deepcopy(self.sample_scheduler),
+                                default_num_inference_steps=steps)
+        folder = self.out / "pipeline"
+        tmp = self.out / "pipeline.tmp"
+        shutil.rmtree(tmp, ignore_errors=True)
+        pipe.save_pretrained(str(tmp), safe_serialization=True)
+        info = {"mode": cfg.mode, "step": self.step, "config": asdict(cfg), "parameters": self.n_params,
+                "data_samples": len(self.dataset), "metrics": metrics or {}}
+        if self.teacher is not None:
+            info["teacher"] = self.teacher_path
+        (tmp / "training.json").write_text(json.dumps(info, indent=1))
+        shutil.rmtree(folder, ignore_errors=True)
+        tmp.rename(folder)
+        return folder
+
+    # -- one optimisation step ------------------------------------------------------------------------
+    def loss(self, batch: dict):
+        """The mode's loss on one batch (frame (B, 3, h, w) in [-1, 1], conditioning (B, C, h, w))."""
+        import torch
+        import torch.nn.functional as F
+
+        from neuralos.neural.pipeline import denoise
+
+        cfg, acc = self.cfg, self.accelerator
+        x0 = batch["frame"].to(acc.device)
+        cond = batch["conditioning"].to(acc.device)
+        if cfg.mode == "teacher":
+            cond = drop_previous(cond, cfg.previous_dropout)
+            noise = torch.randn_like(x0)
+            t = torch.randint(0, self.noise_scheduler.config.num_train_timesteps, (x0.shape[0],), device=x0.device)
+            x_t = self.noise_scheduler.add_noise(x0, noise, t)
+            with acc.autocast():
+                pred = self.model(x_t, t, cond).sample
+            return F.mse_loss(pred.float(), x0)
+        noise = torch.randn_like(x0)
+        with torch.no_grad(), acc.autocast():
+            target = denoise(self.teacher, self.sample_scheduler, noise, cond, cfg.teacher_steps)[0].float()
+        with acc.autocast():
+            final, x0s = denoise(self.model, self.sample_scheduler, noise, cond, cfg.student_steps)
+        # Every step's x0 estimate aims at the teacher's frame; the final frame counts as much as the rest.
+        loss = F.mse_loss(final.float(), target)
+        if len(x0s) > 1:
+            loss = 0.5 * loss + 0.5 * sum(F.mse_loss(x.float(), target) for x in x0s[:-1]) / (len(x0s) - 1)
+        if cfg.data_weight > 0:
+            loss = loss + cfg.data_weight * F.mse_loss(final.float(), x0)
+        return loss
+
+    def train_step(self, batch: dict) -> float:
+        acc = self.accelerator
+        self.model.train()
+        loss = self.loss(batch)
+        acc.backward(loss)
+        if acc.sync_gradients and self.cfg.grad_clip > 0:
+            acc.clip_grad_norm_(self.model.parameters(), self.cfg.grad_clip)
+        self.opt.step()
+        self.lr_sched.step()
+        self.opt.zero_grad(set_to_none=True)
+        self.ema.step(self.accelerator.unwrap_model(self.model).parameters())
+        self.step += 1
+        return float(loss.detach())
+
+    # -- evaluation -----------------------------------------------------------------------------------
+    def evaluate(self) -> dict:
+        """PSNR (dB) of the EMA model on fixed held-out crops: 1 step, the mode's steps, and the teacher."""
+        import torch
+
+        from neuralos.neural.pipeline import denoise
+
+        if self.eval_batch is None:
+            return {}
+        cfg = self.cfg
+        model = self.ema_model().to(self.accelerator.device)
+        x0 = self.eval_batch["frame"].to(self.accelerator.device)
+        cond = self.eval_batch["conditioning"].to(self.accelerator.device)
+        noise = torch.randn(x0.shape, generator=torch.Generator().manual_seed(cfg.seed)).to(x0.device)
+        steps = sorted({1, cfg.sample_steps if cfg.mode == "teacher" else cfg.student_steps})
+        out = {}
+        with torch.no_grad():
+            for n in steps:
+                out[f"psnr_{n}step"] = round(psnr(denoise(model, self.sample_scheduler, noise, cond, n)[0], x0), 2)
+            if self.teacher is not None:
+                t = denoise(self.teacher, self.sample_scheduler, noise, cond, cfg.teacher_steps)[0]
+                out[f"teacher_psnr_{cfg.teacher_steps}step"] = round(psnr(t, x0), 2)
+        return out
+
+    # -- the loop -------------------------------------------------------------------------------------
+    def log(self, record: dict) -> None:
+        if self.accelerator.is_main_process:
+            self.out.mkdir(parents=True, exist_ok=True)
+            with open(self.out / "log.jsonl", "a") as f:
+                f.write(json.dumps(record) + "\n")
+
+    def run(self) -> dict:
+        from tqdm.auto import tqdm
+
+        cfg, acc = self.cfg, self.accelerator
+        self.out.mkdir(parents=True, exist_ok=True)
+        resumed = cfg.resume and self.resume()
+        if acc.is_main_process:
+            (self.out / "config.json").write_text(json.dumps(asdict(cfg), indent=1))
+            acc.print(f"{cfg.mode}: {self.n_params / 1e6:.2f} M parameters, {len(self.dataset)} samples, "
+                      f"crop {cfg.crop}, batch {cfg.batch_size}, device {acc.device}"
+                      + (f", resumed at step {self.step}" if resumed else ""))
+        bar = tqdm(total=cfg.steps, initial=self.step, desc=cfg.mode, disable=not (cfg.progress and acc.is_main_process),
+                   dynamic_ncols=True)
+        batches = _batches(self.loader, self.dataset, self.epoch + 1 if resumed else 0)
+        t0, losses, metrics = time.time(), [], {}
+        while self.step < cfg.steps:
+            self.epoch, batch = next(batches)
+            losses.append(self.train_step(batch))
+            bar.update(1)
+            if self.step % cfg.log_every == 0 or self.step == cfg.steps:
+                loss = float(np.mean(losses))
+                losses = []
+                lr = self.lr_sched.get_last_lr()[0]
+                bar.set_postfix(loss=f"{loss:.5f}", lr=f"{lr:.2e}")
+                self.log({"step": self.step, "epoch": self.epoch, "loss": loss, "lr": lr,
+                          "seconds": round(time.time() - t0, 1)})
+            at_ckpt = self.step % cfg.checkpoint_every == 0 or self.step == cfg.steps
+            if (cfg.eval_every and self.step % cfg.eval_every == 0) or at_ckpt:
+                metrics = self.evaluate()
+                if metrics:
+                    self.log({"step": self.step, "eval": metrics})
+                    bar.write(f"step {self.step}: " + ", ".join(f"{k} {v}" for k, v in metrics.items()))
+            if at_ckpt:
+                self.save_checkpoint()
+        bar.close()
+        folder = self.save_pipeline(metrics) if acc.is_main_process else self.out / "pipeline"
+        acc.wait_for_everyone()
+        return {"pipeline": str(folder), "step": self.step, "metrics": metrics}
+
+
+def train(cfg: TrainConfig, dataset=None, eval_dataset=None) -> dict:
+    """Train (or resume) to `cfg.steps`; returns {pipeline, step, metrics}."""
+    return Trainer(cfg, dataset=dataset, eval_dataset=eval_dataset).run()
+
+
+def config_from_args(mode: str, args) -> TrainConfig:
+    """A TrainConfig from argparse results (only the attributes that are set)."""
+    names = {f.name for f in fields(TrainConfig)}
+    values = {k: v for k, v in vars(args).items() if k in names and v is not None}
+    values["mode"] = mode
+    return TrainConfig(**values)

@@ -1,0 +1,187 @@
+"""Conditioning maps from a hand-built scene: roles, parts, states, geometry, glyphs, theme, previous frame."""
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from neuralos.neural import conditioning as C
+from neuralos.scene import MODEL_FORMAT_VERSION, ROLES, STATES, Box, Part, Scene, SceneNode, TextRun
+
+from neural_scenes import hand_scene
+
+
+@pytest.fixture(scope="module")
+def scene():
+    return hand_scene()
+
+
+@pytest.fixture(scope="module")
+def cond(scene):
+    return C.build_conditioning(scene, None)
+
+
+def ch(name):
+    return C.channel_index(name)
+
+
+def box_mask(shape, *boxes):
+    m = np.zeros(shape, bool)
+    for b in boxes:
+        m[b.y:b.bottom, b.x:b.right] = True
+    return m
+
+
+def test_channel_layout_is_the_documented_format():
+    names = C.CONDITIONING_CHANNEL_NAMES
+    assert C.CONDITIONING_CHANNELS == len(names) == len(ROLES) + len(STATES) + 1 + 4 + 1 + 10 + 4
+    assert len(set(names)) == len(names)
+    assert names[:len(ROLES)] == tuple(f"role:{r}" for r in ROLES)
+    assert C.CONDITIONING_VERSION == MODEL_FORMAT_VERSION
+    assert names[C.GLYPH_CHANNEL] == "glyph" and names[C.PREVIOUS_FLAG] == "previous:present"
+    for s in (C.ROLE_SLICE, C.STATE_SLICE, C.EDGE_SLICE, C.THEME_SLICE, C.PREVIOUS_SLICE):
+        assert s.stop - s.start == len(names[s])
+
+
+def test_shape_dtype_and_range(scene, cond):
+    assert cond.shape == (C.CONDITIONING_CHANNELS, scene.height, scene.width) and cond.dtype == np.float32
+    assert np.isfinite(cond).all()
+    assert cond[:C.PREVIOUS_SLICE.start].min() >= 0 and cond[:C.PREVIOUS_SLICE.start].max() <= 1
+
+
+def test_slider_parts_land_exactly_on_their_boxes(scene, cond):
+    handle = cond[ch("role:slider.handle")]
+    assert np.array_equal(handle > 0, box_mask(handle.shape, Box(26, 30, 10, 12)))
+    filled = cond[ch("role:slider.filled")]
+    assert np.array_equal(filled > 0, box_mask(filled.shape, Box(10, 35, 20, 3)))
+    # the handle's own state, and the slider's value over the whole slider
+    assert cond[ch("state:hovered"), 35, 30] == 1 and cond[ch("state:hovered"), 36, 60] == 0
+    value = cond[C.VALUE_CHANNEL]
+    assert np.allclose(value[box_mask(value.shape, Box(10, 30, 80, 12))], 0.25)
+    # moving the handle moves the channel: the model cannot miss where it is
+    moved = Scene(scene.width, scene.height, scene.theme, [
+        n if n.key != "a/slider" else replace(n, value=0.75, parts=(
+            n.parts[0], Part("slider.filled", Box(10, 35, 60, 3)), Part("slider.handle", Box(66, 30, 10, 12))))
+        for n in scene.nodes])
+    h2 = C.build_conditioning(moved, None)[ch("role:slider.handle")]
+    assert np.array_equal(h2 > 0, box_mask(h2.shape, Box(66, 30, 10, 12)))
+
+
+def test_checkbox_indicator_and_checked_state(cond):
+    ind = cond[ch("role:check.indicator")]
+    assert np.array_equal(ind > 0, box_mask(ind.shape, Box(10, 50, 12, 12)))
+    checked = cond[ch("state:checked")]
+    # a part inherits its node's states: the indicator shows checked; so does the rest of the checkbox
+    assert checked[55, 15] == 1 and checked[55, 50] == 1 and checked[40, 50] == 0
+    assert cond[ch("role:CheckBox"), 55, 15] == 1  # roles accumulate: indicator inside its CheckBox
+
+
+def test_glyph_mask_is_ink_exactly_around_text_runs(scene, cond):
+    glyph = cond[C.GLYPH_CHANNEL]
+    allowed = np.zeros(glyph.shape, bool)
+    for n in scene.nodes:
+        for r in n.text_runs:
+            clip = r.box.intersect(n.clip)
+            allowed |= box_mask(glyph.shape, clip)
+    assert glyph[~allowed].max() == 0
+    # every run has ink, close to its baseline origin (not shifted by a line or a glyph)
+    for x, y, ink_box in [(28, 60, Box(28, 49, 24, 12)), (114, 95, Box(114, 85, 18, 11))]:
+        ys, xs = np.nonzero(glyph[ink_box.y:ink_box.bottom, ink_box.x:ink_box.right] > 0.5)
+        assert len(xs) > 10
+        assert abs(ink_box.y + ys.max() - (y - 1)) <= 1          # glyph bottoms sit on the baseline
+        assert abs(ink_box.x + xs.min() - x) <= 2                # first glyph starts at the origin
+
+
+def test_glyph_mask_matches_qpainter_text(scene, cond):
+    """The same text drawn with the same font at the same origin gives the same coverage."""
+    from PySide6.QtCore import QPointF
+    from PySide6.QtGui import QColor, QImage, QPainter
+
+    run = scene.node("a/cb").text_runs[0]
+    img = QImage(scene.width, scene.height, QImage.Format.Format_Alpha8)
+    img.fill(0)
+    p = QPainter(img)
+    p.setFont(C._font(run))
+    p.setPen(QColor(255, 255, 255))
+    p.drawText(QPointF(run.x, run.y), run.text)
+    p.end()
+    ref = np.frombuffer(img.constBits(), np.uint8).reshape(scene.height, img.bytesPerLine())[:, :scene.width]
+    b = run.box
+    got = np.round(cond[C.GLYPH_CHANNEL, b.y:b.bottom, b.x:b.right] * 255)
+    assert np.array_equal(got, ref[b.y:b.bottom, b.x:b.right].astype(np.float32))
+
+
+def test_later_window_occludes_earlier_maps(cond):
+    # "Hidden below b" runs under window b (x >= 96, y >= 60): no glyph, no Text role there
+    under = (slice(70, 86), slice(97, 120))
+    assert cond[C.GLYPH_CHANNEL][under].max() == 0
+    assert cond[ch("role:Text")][under].max() == 0
+    assert cond[ch("role:window")][under].min() == 1
+    assert cond[ch("role:Text"), 75, 50] == 1 and cond[C.GLYPH_CHANNEL, 72:84, 10:90].max() > 0
+    # window b's primary colour (surface theme) replaces the base primary inside it only
+    prim = cond[C.PRIMARY_SLICE]
+    assert np.allclose(prim[:, 90, 120], np.array([0xaa, 0x33, 0x00]) / 255)
+    assert np.allclose(prim[:, 10, 10], np.array([0x1a, 0x73, 0xe8]) / 255)
+    assert cond[ch("theme:dark")].max() == 0
+
+
+def test_edge_distances_place_borders_and_corners(cond):
+    e = {k: cond[ch(f"edge:{k}")] for k in ("left", "right", "top", "bottom")}
+    # the button b/ok: Box(104, 80, 40, 20); its button.primary part is the innermost decorated box
+    assert e["left"][90, 104] == 0 and e["left"][90, 107] == pytest.approx(3 / C.GEOMETRY_RANGE)
+    assert e["right"][90, 143] == 0 and e["top"][80, 120] == 0 and e["bottom"][99, 120] == 0
+    assert e["left"][90, 124] == 1 and e["top"][90, 124] == 1          # saturated far inside
+    assert e["left"][80, 104] == 0 and e["top"][80, 104] == 0          # the corner pixel
+    # a Text is layout-only: inside the label, the edges are the window's (a's left edge at x=4)
+    assert e["left"][75, 10] == pytest.approx(min(6, C.GEOMETRY_RANGE) / C.GEOMETRY_RANGE)
+
+
+def test_previous_frame_is_the_only_pixel_input(scene, cond):
+    rng = np.random.default_rng(0)
+    prev_a = rng.integers(0, 256, (scene.height, scene.width, 3), dtype=np.uint8)
+    prev_b = rng.integers(0, 256, (scene.height, scene.width, 3), dtype=np.uint8)
+    ca, cb = C.build_conditioning(scene, prev_a), C.build_conditioning(scene, prev_b)
+    rest = slice(0, C.PREVIOUS_SLICE.start)
+    # nothing of any frame reaches the scene maps; without a previous frame its maps are zero, flag 0
+    assert np.array_equal(ca[rest], cond[rest]) and np.array_equal(cb[rest], cond[rest])
+    assert cond[C.PREVIOUS_SLICE].max() == 0 and cond[C.PREVIOUS_FLAG].max() == 0
+    assert ca[C.PREVIOUS_FLAG].min() == 1
+    assert np.allclose((ca[C.PREVIOUS_SLICE] + 1) * 127.5, prev_a.transpose(2, 0, 1), atol=1e-3)
+    with pytest.raises(ValueError, match="previous frame"):
+        C.build_conditioning(scene, prev_a[:10])
+
+
+@pytest.mark.parametrize("region", [Box(0, 0, 160, 120), Box(20, 40, 64, 48), Box(100, 70, 33, 17), Box(0, 0, 1, 1)])
+def test_region_equals_crop_of_full_maps(scene, region):
+    prev = np.random.default_rng(1).integers(0, 256, (scene.height, scene.width, 3), dtype=np.uint8)
+    full = C.build_conditioning(scene, prev)
+    crop = C.conditioning_for_region(scene, prev, region)
+    assert crop.shape == (C.CONDITIONING_CHANNELS, region.h, region.w)
+    assert np.array_equal(crop, full[:, region.y:region.bottom, region.x:region.right])
+
+
+def test_region_outside_canvas_is_rejected(scene):
+    with pytest.raises(ValueError, match="not inside"):
+        C.build_conditioning(scene, None, region=Box(150, 0, 20, 20))
+
+
+def test_clipped_nodes_and_empty_scene():
+    s = Scene(32, 24, {"dark": True}, [
+        SceneNode("x", "", "x", "Button", Box(0, 0, 10, 10), None, text_runs=(TextRun("hi", 1, 8, 10.0),)),
+        SceneNode("y", "", "y", "Card", Box(-5, -5, 20, 20), Box(0, 0, 15, 15)),
+    ])
+    c = C.build_conditioning(s, None)
+    assert c[ch("role:Button")].max() == 0 and c[C.GLYPH_CHANNEL].max() == 0   # fully clipped: absent
+    assert c[ch("role:Card")][:15, :15].min() == 1 and c[ch("role:Card")][15:, :].max() == 0
+    # geometry uses the full box: the clip edge at x=14 is not a border, the box's right edge is at 14
+    assert c[ch("edge:left"), 5, 0] == pytest.approx(5 / C.GEOMETRY_RANGE)
+    assert c[ch("theme:dark")].min() == 1
+    empty = C.build_conditioning(Scene(8, 8, {}, []), None)
+    assert empty[C.EDGE_SLICE].min() == 1 and empty[C.ROLE_SLICE].max() == 0
+
+
+def test_theme_colours_parse():
+    assert C._color("#fff", (0, 0, 0)) == (1.0, 1.0, 1.0)
+    assert C._color([255, 0, 0], (0, 0, 0)) == (1.0, 0.0, 0.0)
+    assert C._color([0.5, 0.5, 0.5], (0, 0, 0)) == (0.5, 0.5, 0.5)
+    assert C._color("nonsense", (0.1, 0.2, 0.3)) == (0.1, 0.2, 0.3)
+    assert len(C.theme_vector({})) == 10

@@ -1,0 +1,116 @@
+"""UIRendererModel: shapes at odd sizes, locality (crop = whole frame), save/reload, learning."""
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from neuralos.neural.conditioning import CONDITIONING_CHANNELS
+from neuralos.neural.model import PixelGroupNorm, UIRendererModel
+from neuralos.scene import MODEL_FORMAT_VERSION
+
+from neural_scenes import TINY_MODEL, synthetic_pairs, tiny_model
+
+torch.set_num_threads(1)
+
+
+def inputs(b, h, w, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    return torch.randn(b, 3, h, w, generator=g), torch.rand(b, CONDITIONING_CHANNELS, h, w, generator=g)
+
+
+@pytest.mark.parametrize("hw", [(16, 16), (37, 53), (1, 1), (64, 24), (23, 100)])
+def test_forward_shapes_at_any_size(hw):
+    model = tiny_model().eval()
+    x, c = inputs(2, *hw)
+    with torch.no_grad():
+        out = model(x, torch.tensor([999, 10]), c).sample
+    assert out.shape == (2, 3, *hw) and out.dtype == torch.float32 and torch.isfinite(out).all()
+    assert model.size_multiple == 8  # unshuffle 4 x one UNet downsampling
+
+
+def test_wrong_conditioning_is_rejected():
+    model = tiny_model()
+    x, c = inputs(1, 16, 16)
+    with pytest.raises(ValueError, match="channels"):
+        model(x, 5, c[:, :10])
+    with pytest.raises(ValueError, match="does not match"):
+        model(x, 5, c[:, :, :8])
+    with pytest.raises(ValueError, match="model format"):
+        UIRendererModel(**TINY_MODEL, format_version=MODEL_FORMAT_VERSION + 1)
+
+
+def test_pixel_group_norm_is_group_norm_per_pixel():
+    n = PixelGroupNorm(2, 8)
+    with torch.no_grad():
+        n.weight.copy_(torch.linspace(0.5, 2, 8))
+        n.bias.copy_(torch.linspace(-1, 1, 8))
+    x = torch.randn(3, 8, 5, 7)
+    ref = torch.nn.functional.group_norm(x.permute(0, 2, 3, 1).reshape(-1, 8, 1, 1), 2, n.weight, n.bias)
+    ref = ref.reshape(3, 5, 7, 8).permute(0, 3, 1, 2)
+    assert torch.allclose(n(x), ref, atol=1e-5)
+    assert torch.allclose(n(x.contiguous(memory_format=torch.channels_last)), ref, atol=1e-5)
+    assert not any(isinstance(m, torch.nn.GroupNorm) for m in tiny_model().modules())
+
+
+def test_output_is_local_far_away_inputs_do_not_matter():
+    """No image-wide statistics: changing pixels beyond the receptive field (about 120 px for two UNet
+    levels) leaves the output unchanged (with diffusers' GroupNorm it would not), so crops, dirty regions
+    and whole frames agree."""
+    model = tiny_model().eval()
+    x, c = inputs(1, 320, 64)
+    x2, c2 = x.clone(), c.clone()
+    x2[..., 200:, :] = torch.randn(1, 3, 120, 64)
+    c2[..., 200:, :] = 1.0 - c2[..., 200:, :]
+    with torch.no_grad():
+        a = model(x, 999, c).sample
+        b = model(x2, 999, c2).sample
+        crop = model(x[..., :200, :], 999, c[..., :200, :]).sample
+    assert (a[..., :64, :] - b[..., :64, :]).abs().max() < 1e-5
+    assert (a[..., 200:, :] - b[..., 200:, :]).abs().max() > 1e-3          # it does see its own inputs
+    # a crop's interior (beyond the receptive field from its cut) is the whole frame's output
+    assert (a[..., :64, :] - crop[..., :64, :]).abs().max() < 1e-5
+
+
+def test_save_and_reload_give_the_same_model(tmp_path):
+    model = tiny_model(seed=3).eval()
+    model.save_pretrained(tmp_path / "m", safe_serialization=True)
+    files = sorted(p.name for p in (tmp_path / "m").iterdir())
+    assert files == ["config.json", "diffusion_pytorch_model.safetensors"]
+    config = json.loads((tmp_path / "m" / "config.json").read_text())
+    assert config["_class_name"] == "UIRendererModel" and config["format_version"] == MODEL_FORMAT_VERSION
+    assert config["conditioning_channels"] == CONDITIONING_CHANNELS
+    back = UIRendererModel.from_pretrained(tmp_path / "m", use_safetensors=True).eval()
+    sd, sd2 = model.state_dict(), back.state_dict()
+    assert sd.keys() == sd2.keys() and all(torch.equal(sd[k], sd2[k]) for k in sd)
+    x, c = inputs(1, 40, 24)
+    with torch.no_grad():
+        assert torch.allclose(model(x, 500, c).sample, back(x, 500, c).sample, atol=1e-5)
+
+
+def test_default_size_is_small():
+    n = sum(p.numel() for p in UIRendererModel().parameters())
+    assert 1_000_000 < n < 3_000_000
+
+
+def test_a_few_steps_reduce_the_loss_on_a_tiny_batch():
+    torch.manual_seed(0)
+    pairs = synthetic_pairs(2, 96, 64, seed=1)
+    c = torch.from_numpy(np.stack([p[0] for p in pairs]))
+    x0 = torch.from_numpy(np.stack([p[1] for p in pairs])).permute(0, 3, 1, 2).float() / 127.5 - 1
+    model = tiny_model()
+    opt = torch.optim.AdamW(model.parameters(), lr=3e-3)
+    noise = torch.randn_like(x0)
+    t = torch.tensor([900, 300])
+    x_t = 0.3 * x0 + 0.95 * noise
+
+    def loss():
+        return torch.nn.functional.mse_loss(model(x_t, t, c).sample, x0)
+
+    first = float(loss().detach())
+    for _ in range(25):
+        opt.zero_grad()
+        value = loss()
+        value.backward()
+        opt.step()
+    assert float(loss().detach()) < 0.5 * first

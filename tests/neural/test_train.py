@@ -1,0 +1,135 @@
+"""Teacher training and distillation: loss goes down, checkpoints resume, pipelines come out; the CLI."""
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from neuralos.cli import main
+from neuralos.neural import shards as sh
+from neuralos.neural.pipeline import UIRenderPipeline
+from neuralos.neural.train import PairDataset, TrainConfig, Trainer, drop_previous, train
+
+from neural_scenes import TINY_MODEL, painted_frame, random_scene, synthetic_pairs
+
+torch.set_num_threads(1)
+
+
+@pytest.fixture(scope="module")
+def dataset():
+    return PairDataset(synthetic_pairs(4, 96, 64, seed=0), crop=32, seed=0, length=8)
+
+
+def teacher_cfg(out, **kw):
+    base = dict(mode="teacher", out=str(out), steps=12, batch_size=4, crop=32, lr=3e-3, model=dict(TINY_MODEL),
+                checkpoint_every=6, log_every=3, eval_crops=4, progress=False, sample_steps=4)
+    return TrainConfig(**{**base, **kw})
+
+
+def log(out):
+    return [json.loads(line) for line in (out / "log.jsonl").read_text().splitlines()]
+
+
+@pytest.fixture(scope="module")
+def teacher(tmp_path_factory, dataset):
+    out = tmp_path_factory.mktemp("runs") / "teacher"
+    result = train(teacher_cfg(out, steps=40, checkpoint_every=20), dataset=dataset)
+    return out, result
+
+
+def test_teacher_learns_and_writes_a_pipeline(teacher):
+    out, result = teacher
+    losses = [r["loss"] for r in log(out) if "loss" in r]
+    assert len(losses) >= 10 and all(np.isfinite(losses))
+    assert np.mean(losses[-3:]) < 0.6 * np.mean(losses[:2])
+    assert result["step"] == 40 and set(result["metrics"]) == {"psnr_1step", "psnr_4step"}
+    pipe = UIRenderPipeline.from_pretrained(out / "pipeline", local_files_only=True, use_safetensors=True)
+    assert pipe.config.default_num_inference_steps == 4
+    info = json.loads((out / "pipeline" / "training.json").read_text())
+    assert info["mode"] == "teacher" and info["step"] == 40 and info["data_samples"] == 8
+    assert [p.name for p in sorted((out / "checkpoints").iterdir())] == ["step-20", "step-40"]
+
+
+def test_checkpoint_resume_continues_the_run(tmp_path, dataset):
+    out = tmp_path / "t"
+    train(teacher_cfg(out, steps=6, checkpoint_every=3), dataset=dataset)
+    assert json.loads((out / "checkpoints" / "step-6" / "trainer.json").read_text())["step"] == 6
+    trainer = Trainer(teacher_cfg(out, steps=9, checkpoint_every=3, resume=True), dataset=dataset)
+    before = {k: v.clone() for k, v in trainer.model.state_dict().items()}
+    assert trainer.resume() and trainer.step == 6
+    loaded = trainer.model.state_dict()
+    assert any(not torch.equal(before[k], loaded[k]) for k in before)   # the checkpoint's weights, not new ones
+    result = train(teacher_cfg(out, steps=9, checkpoint_every=3, resume=True), dataset=dataset)
+    assert result["step"] == 9
+    steps = [r["step"] for r in log(out) if "loss" in r]
+    assert steps == [3, 6, 9]                                             # no step trained twice
+    assert sorted(p.name for p in (out / "checkpoints").iterdir()) == ["step-6", "step-9"]  # keeps 2
+
+
+def test_distillation_trains_a_few_step_student(teacher, tmp_path, dataset):
+    t_out, _ = teacher
+    out = tmp_path / "student"
+    cfg = TrainConfig(mode="distill", out=str(out), teacher=str(t_out / "pipeline"), steps=4, batch_size=2,
+                      crop=32, lr=1e-3, teacher_steps=6, student_steps=2, checkpoint_every=2, log_every=1,
+                      eval_crops=2, progress=False)
+    trainer = Trainer(cfg, dataset=dataset)
+    teacher_weights = {k: v.clone() for k, v in trainer.model.state_dict().items()}
+    assert all(torch.equal(teacher_weights[k], v) for k, v in trainer.teacher.state_dict().items())  # init
+    batch = next(iter(trainer.loader))
+    losses = [trainer.train_step(batch) for _ in range(2)]               # step 1 is the LR warm-up's zero
+    assert np.isfinite(losses).all() and min(losses) > 0
+    assert any(not torch.equal(teacher_weights[k], v) for k, v in trainer.model.state_dict().items())
+    assert all(not p.requires_grad for p in trainer.teacher.parameters())
+    result = train(cfg, dataset=dataset)
+    assert set(result["metrics"]) == {"psnr_1step", "psnr_2step", "teacher_psnr_6step"}
+    pipe = UIRenderPipeline.from_pretrained(out / "pipeline", local_files_only=True, use_safetensors=True)
+    assert pipe.config.default_num_inference_steps == 2
+    assert json.loads((out / "pipeline" / "training.json").read_text())["teacher"] == str(t_out / "pipeline")
+
+
+def test_drop_previous_clears_maps_and_flag():
+    from neuralos.neural.conditioning import CONDITIONING_CHANNELS, PREVIOUS_FLAG, PREVIOUS_SLICE
+    cond = torch.ones(64, CONDITIONING_CHANNELS, 2, 2)
+    drop_previous(cond, 0.5, torch.Generator().manual_seed(0))
+    dropped = cond[:, PREVIOUS_FLAG, 0, 0] == 0
+    assert 10 < int(dropped.sum()) < 54
+    assert (cond[dropped, PREVIOUS_SLICE.start:PREVIOUS_FLAG + 1] == 0).all()
+    assert (cond[~dropped] == 1).all() and (cond[:, :PREVIOUS_SLICE.start] == 1).all()
+
+
+def test_bad_config_is_rejected(tmp_path):
+    from neuralos.errors import BadInput
+    with pytest.raises(BadInput, match="multiple of 16"):
+        TrainConfig(crop=30).validate()
+    with pytest.raises(BadInput, match="student-steps"):
+        TrainConfig(mode="distill", student_steps=8).validate()
+
+
+def _write_shards(folder, n=6):
+    rng = np.random.default_rng(0)
+    samples = []
+    for i in range(n):
+        scene = random_scene(rng, 96, 64)
+        frame = painted_frame(scene)
+        split = "eval" if i == n - 1 else "train"
+        samples.append(sh.Sample(f"s{i:09d}", frame, None, scene, {"seed": i, "messages": [], "script": []},
+                                 {"seed": i, "split": split, "frame_hash": sh.pixels_hash(frame)}))
+    idx = sh.write_shard(folder, 0, samples)
+    sh.write_manifest(folder, [idx], {"generator": "test"})
+
+
+def test_cli_trains_teacher_then_student_from_shards(tmp_path, capsys):
+    data = tmp_path / "data"
+    _write_shards(data)
+    model = json.dumps(TINY_MODEL)
+    rc = main(["train", "teacher", "--data", str(data), "--out", str(tmp_path / "runs" / "teacher"), "--steps", "3",
+               "--batch-size", "2", "--crop", "32", "--model", model, "--checkpoint-every", "3", "--no-progress",
+               "--threads", "1", "--sample-steps", "3"])
+    assert rc == 0 and "pipeline in" in capsys.readouterr().out
+    rc = main(["train", "distill", "--data", str(data), "--out", str(tmp_path / "runs" / "student"), "--steps", "2",
+               "--batch-size", "2", "--crop", "32", "--teacher-steps", "3", "--student-steps", "1",
+               "--checkpoint-every", "2", "--no-progress"])
+    assert rc == 0
+    assert (tmp_path / "runs" / "student" / "pipeline" / "model_index.json").is_file()
+    assert main(["train", "teacher", "--data", str(tmp_path / "missing"), "--out", str(tmp_path / "x")]) == 2
+    assert main(["train", "distill", "--data", str(data), "--out", str(tmp_path / "nowhere" / "s")]) == 2
