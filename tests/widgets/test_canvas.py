@@ -346,3 +346,12 @@ def test_nothing_is_focused_until_the_user_focuses_it(make_canvas):
     session.window_op("minimize", "kitchen")
     assert "focused" not in canvas.scene().node("other/root").states
     assert r.type_text("x") is False and session.surfaces["other"].data.get("o") in (None, "")
+
+
+def test_canvas_created_before_the_state_draws_the_same(make_canvas):
+    msgs = kitchen.messages()
+    session, before = make_canvas()
+    session.apply(msgs)
+    _s2, after = make_canvas(msgs)
+    assert np.array_equal(before.grab_frame(), after.grab_frame())
+    assert before.scene().to_dict() == after.scene().to_dict()
