@@ -329,6 +329,7 @@ def generate(out: str | Path, samples: int, sequences: int = 0, sizes=DEFAULT_SI
             raise BadInput("holds shards but no plan.json; use an empty folder", where=str(out))
         sh.atomic_write_json(plan_path, plan)
     sh.clean_temporaries(out)
+    commit = _git_commit()   # the code this run starts with (the working tree may move on meanwhile)
 
     jobs = plan_jobs(samples, sequences, seed, sizes)
     chunks = [jobs[i:i + shard_size] for i in range(0, len(jobs), shard_size)]
@@ -362,7 +363,7 @@ def generate(out: str | Path, samples: int, sequences: int = 0, sizes=DEFAULT_SI
     failed = [f for i in sorted(done) for f in done[i].get("failed", [])]
     written = sum(done[i]["count"] for i in done)
     info = {"generator": GENERATOR_VERSION, "data_version": DATA_VERSION, "plan": plan,
-            "command": command or " ".join(sys.argv), "git_commit": _git_commit(),
+            "command": command or " ".join(sys.argv), "git_commit": commit,
             "failed": [{k: f[k] for k in ("seed", "sequence", "error")} for f in failed],
             "rendered_this_run": total, "seconds_this_run": round(elapsed, 2),
             "samples_per_second": round(total / elapsed, 3) if elapsed > 0 and total else None,
