@@ -481,6 +481,16 @@ def conditioning_problems(scene: Scene, cond: np.ndarray) -> list[str]:
     windows = [n for n in scene.nodes if n.role == "window" and n.clip is not None]
     order = {w.window or w.surface: i for i, w in enumerate(windows)}
     glyph = cond[GLYPH_CHANNEL]
+    # Ink a later node's own text may put there is not a leak: mark where text painted after each
+    # node can land (its runs' clips), so only ink nothing visible explains is reported.
+    later_text = np.zeros(glyph.shape, bool)
+    explained: dict[str, np.ndarray] = {}
+    for n in reversed(scene.nodes):
+        explained[n.key] = later_text.copy()
+        for run in n.text_runs:
+            ink = n.clip if run.box is None else (run.box.intersect(n.clip) if n.clip else None)
+            if ink is not None:
+                later_text[ink.y:ink.bottom, ink.x:ink.right] = True
     for n in scene.nodes:
         if not n.text_runs or n.clip is None or (n.window or n.surface) not in order:
             continue
@@ -491,7 +501,8 @@ def conditioning_problems(scene: Scene, cond: np.ndarray) -> list[str]:
                 cover = ink.intersect(w.clip) if ink is not None else None
                 if cover is None:
                     continue
-                leak = glyph[cover.y:cover.bottom, cover.x:cover.right]
+                sl = (slice(cover.y, cover.bottom), slice(cover.x, cover.right))
+                leak = glyph[sl] * ~explained[n.key][sl]
                 if float(leak.max()) > 0.0:
                     problems.append(f"glyph map shows text {run.text[:30]!r} of {n.key} under window {w.key} "
                                     f"({int((leak > 0).sum())} px in {cover}): conditioning ignores occlusion")

@@ -92,11 +92,6 @@ def test_generate_writes_train_shards_and_manifest(dataset):
         assert s["state"]["messages"] and s["scene"].width == 320
 
 
-OCCLUSION_BUG = ("neuralos.neural.conditioning draws the glyphs of text that a later window covers "
-                 "(runs are clipped to their node's clip only); the alignment check rightly rejects it")
-
-
-@pytest.mark.xfail(strict=True, reason=OCCLUSION_BUG)
 def test_alignment_check_passes_on_good_shards(dataset):
     out, _ = dataset
     result = data.check(out, sample=0, progress=False)
@@ -193,7 +188,6 @@ def test_conditioning_problems_flags_glyphs_under_a_later_window():
     assert problems and "a/t under window b/@window" in problems[0]
 
 
-@pytest.mark.xfail(strict=True, reason=OCCLUSION_BUG)
 def test_real_conditioning_hides_text_of_covered_windows():
     """Overlapping windows: the glyph map must not show text the upper window covers."""
     from neuralos.neural.conditioning import build_conditioning
