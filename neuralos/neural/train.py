@@ -217,6 +217,8 @@ class Trainer:
                 eval_dataset = make_dataset(cfg, split="eval", seed_offset=1)
             except BadInput:
                 eval_dataset = None
+        # Held-out crops when there is an eval split; else fixed training crops the loop never draws.
+        self.eval_data = "eval split" if eval_dataset is not None else "training samples (other crops)"
         self.eval_batch = self._fixed_batch(eval_dataset if eval_dataset is not None else self.dataset)
         self._build()
 
@@ -318,7 +320,7 @@ class Trainer:
         shutil.rmtree(tmp, ignore_errors=True)
         pipe.save_pretrained(str(tmp), safe_serialization=True)
         info = {"mode": cfg.mode, "step": self.step, "config": asdict(cfg), "parameters": self.n_params,
-                "data_samples": len(self.dataset), "metrics": metrics or {}}
+                "data_samples": len(self.dataset), "metrics": metrics or {}, "metrics_on": self.eval_data}
         if self.teacher is not None:
             info["teacher"] = self.teacher_path
         (tmp / "training.json").write_text(json.dumps(info, indent=1))
@@ -374,7 +376,8 @@ class Trainer:
 
     # -- evaluation -----------------------------------------------------------------------------------
     def evaluate(self) -> dict:
-        """PSNR (dB) of the EMA model on fixed held-out crops: 1 step, the mode's steps, and the teacher."""
+        """PSNR (dB) of the EMA model on fixed crops (`eval_data` says which): 1 step, the mode's steps,
+        and the teacher at its steps when distilling."""
         import torch
 
         from neuralos.neural.pipeline import denoise
@@ -433,7 +436,7 @@ class Trainer:
             if (cfg.eval_every and self.step % cfg.eval_every == 0) or at_ckpt:
                 metrics = self.evaluate()
                 if metrics:
-                    self.log({"step": self.step, "eval": metrics})
+                    self.log({"step": self.step, "eval": metrics, "eval_data": self.eval_data})
                     bar.write(f"step {self.step}: " + ", ".join(f"{k} {v}" for k, v in metrics.items()))
             if at_ckpt:
                 self.save_checkpoint()
