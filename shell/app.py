@@ -49,10 +49,8 @@ def make_app():
     """The QApplication with the shell's identity (WM_CLASS `neuralos`, desktop file `APP_ID`)."""
     from PySide6.QtWidgets import QApplication
 
-    from neuralos import qtfix
     from neuralos.widgets.app import ensure_app
 
-    qtfix.apply()                          # before the first emit(): see neuralos/qtfix.py
     QApplication.setApplicationName(APP_NAME)
     QApplication.setApplicationDisplayName(DISPLAY_NAME)
     QApplication.setOrganizationName(ORG_NAME)
