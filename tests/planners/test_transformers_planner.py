@@ -101,6 +101,24 @@ def test_scripted_model_renders_progressively_and_commits(desk, tiny_lm):
     assert "old" in session.surfaces
 
 
+def test_intent_click_action_update_session(desk, tiny_lm):
+    session, run = desk
+    planner = TransformersPlanner(tiny_lm, max_new_tokens=400, retries=0)
+    update = [{"version": "v0.9", "updateDataModel": {"surfaceId": "hello", "path": "/greeting", "value": "Clicked!"}}]
+    planner.sampler = Script(planner.tokenizer, answer_text(GOOD), answer_text(update))
+    chats = []
+    encode = planner._encode
+    planner._encode = lambda chat: chats.append(chat) or encode(chat)
+    assert run(planner, "say hello").ok
+    click = action_for(session, "hello", "ok")
+    result = run(planner, click)
+    assert result.ok, result.error
+    assert session.surfaces["hello"].data == {"greeting": "Clicked!"}
+    prompt = chats[-1][-1]["content"]
+    assert "The user clicked a button" in prompt and '"name": "ok"' in prompt
+    assert 'surfaceId=hello' in prompt and '"greeting":"Hello"' in prompt      # the desktop as it was
+
+
 def test_an_invalid_answer_is_sent_back_and_repaired(desk, tiny_lm):
     session, run = desk
     planner = TransformersPlanner(tiny_lm, max_new_tokens=400, retries=2)
