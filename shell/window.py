@@ -174,12 +174,7 @@ class MainWindow(QMainWindow):
 
         self.frames = FramePump(self.canvas, self.overlay, renderer, self)
         self.frames.changed.connect(self._update_renderer_status)
-        self.planner = ShellPlanner(session, planner, lambda: self.frames.active, self, planner_timeout)
-        self.planner.loaded.connect(self._on_planner_loaded)
-        self.planner.started.connect(self._on_plan_started)
-        self.planner.progress.connect(self._on_plan_progress)
-        self.planner.finished.connect(self._on_plan_finished)
-        self.planner.command.connect(self._on_shell_command)
+        self.planner = self._make_planner(planner, planner_timeout)
         self.intent_bar.submitted.connect(self.submit_intent)
         self.intent_bar.cancel_requested.connect(self.cancel_plan)
         self.canvas.action_triggered.connect(self.on_action)
@@ -228,6 +223,8 @@ class MainWindow(QMainWindow):
         self.rescan_action = models.addAction("Re&scan Plugin Folders", self.rescan_models)
         self.renderer_group = QActionGroup(self)
         self.planner_group = QActionGroup(self)
+        self.renderer_group.triggered.connect(lambda act: self.set_renderer(act.data()))
+        self.planner_group.triggered.connect(lambda act: self.set_planner(act.data()))
 
         help_menu = bar.addMenu("&Help")
         help_menu.addAction(f"&About {DISPLAY_NAME}", self._about)
@@ -280,23 +277,15 @@ class MainWindow(QMainWindow):
             note = self.models_planner_menu.addAction("No plugin models found")
             note.setEnabled(False)
         self._check_model_actions()
-        self.renderer_group.triggered.connect(lambda act: self.set_renderer(act.data()))
-        self.planner_group.triggered.connect(lambda act: self.set_planner(act.data()))
 
     def _check_model_actions(self) -> None:
-        for group, current in ((self.renderer_group, self.frames.requested if hasattr(self, "frames") else "auto"),
-                               (self.planner_group, self.planner.name if hasattr(self, "planner") else "builtin")):
+        for group, current in ((self.renderer_group, self.frames.requested), (self.planner_group, self.planner.name)):
             for act in group.actions():
                 act.setChecked(act.data() == current)
 
     def on_models_changed(self, models: list) -> None:
         """The plugin folders changed (watcher): list the new models; a vanished active one falls back."""
         self.models = list(models)
-        for group in (self.renderer_group, self.planner_group):
-            try:
-                group.triggered.disconnect()
-            except (RuntimeError, TypeError):
-                pass
         self._rebuild_model_menus()
         names = {m.name for m in self.models if m.ok}
         gone = self.frames.requested
@@ -328,19 +317,23 @@ class MainWindow(QMainWindow):
     def set_planner(self, name: str) -> None:
         if name == self.planner.name and self.planner.available:
             return
-        self.planner.close()
         old = self.planner
-        self.planner = ShellPlanner(self.session, name, lambda: self.frames.active, self, old.timeout)
+        old.close()
+        self.planner = self._make_planner(name, old.timeout)
         old.deleteLater()
-        self.planner.loaded.connect(self._on_planner_loaded)
-        self.planner.started.connect(self._on_plan_started)
-        self.planner.progress.connect(self._on_plan_progress)
-        self.planner.finished.connect(self._on_plan_finished)
-        self.planner.command.connect(self._on_shell_command)
         self._jobs = []
         self.intent_bar.set_busy(False)
         self._update_planner_status()
         self._check_model_actions()
+
+    def _make_planner(self, name: str, timeout: float | None) -> ShellPlanner:
+        planner = ShellPlanner(self.session, name, lambda: self.frames.active, self, timeout)
+        planner.loaded.connect(self._on_planner_loaded)
+        planner.started.connect(self._on_plan_started)
+        planner.progress.connect(self._on_plan_progress)
+        planner.finished.connect(self._on_plan_finished)
+        planner.command.connect(self._on_shell_command)
+        return planner
 
     def set_theme(self, name: str) -> None:
         self.session.set_theme(name)
@@ -569,6 +562,7 @@ class MainWindow(QMainWindow):
         self._unsubscribe()
         self._unsubscribe = None
         self._fps_timer.stop()
+        self.frames.close()
         playback = getattr(self, "playback", None)
         if playback is not None and not playback.done:
             playback.stop()
