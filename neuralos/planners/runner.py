@@ -69,9 +69,10 @@ class RunnerEvent:
 class PlanJob:
     """One queued request. `wait()` returns its `PlanResult`; `cancel()` undoes and stops it."""
 
-    def __init__(self, request: str | dict, internal: bool = False):
+    def __init__(self, request: str | dict, internal: bool = False, timeout: float = DEFAULT_TIMEOUT):
         self.request = request
         self.internal = internal            # scheduled by a planner (timer tick), not the user
+        self.timeout = timeout
         self.result: PlanResult | None = None
         self._cancel = threading.Event()
         self._done = threading.Event()
@@ -180,8 +181,7 @@ class PlannerRunner:
         """Queue `request` (intent text or an A2UI action message); returns its job at once."""
         if self._closed:
             raise PlannerError("the planner runner is closed")
-        job = PlanJob(request, internal)
-        job.timeout = self.timeout if timeout is None else timeout
+        job = PlanJob(request, internal, self.timeout if timeout is None else timeout)
         self._jobs.put(job)
         with self._lock:
             if self._worker is None or not self._worker.is_alive():
@@ -298,6 +298,7 @@ class PlannerRunner:
                 self._call(lambda: self._rollback(plan))
             result.error = message
             result.messages, result.commands = [], []
+            result.elapsed_s = time.monotonic() - start
             for k, v in flags.items():
                 setattr(result, k, v)
             return result
@@ -429,9 +430,9 @@ class PlannerRunner:
         snap["windows"] = {"order": order, "windows": [w for s in order for w in windows if w["surface_id"] == s],
                            "focus": plan.checkpoint["windows"].get("focus") if affected
                            else snap["windows"].get("focus")}
-        if plan.theme:
-            snap["theme"] = plan.checkpoint.get("theme", snap.get("theme"))
         self.session.restore(snap)
+        if plan.theme and plan.checkpoint.get("theme") != self.session.theme:
+            self.session.set_theme(plan.checkpoint["theme"])      # tells the views, unlike restore
 
     # -- timers ---------------------------------------------------------------------------------------
     def _schedule(self, cmd: ShellCommand) -> None:

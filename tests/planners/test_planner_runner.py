@@ -182,9 +182,12 @@ def test_window_commands_and_theme_are_undone_too(desk):
     session, make = desk
     planner = Scripted(PlanStep(commands=[ShellCommand("minimize", "old"), ShellCommand("theme", value="dark")]),
                        PlanStep(messages=[comps("old", {"id": "root"})]))
+    kinds = []
+    session.subscribe(lambda changes: kinds.extend(c.kind for c in changes))
     result = make(planner).run("go")
     assert not result.ok
     assert session.theme == "light" and not session.windows.get("old").minimized
+    assert kinds.count("theme") == 2                         # views hear the theme go back too
 
 
 def test_shell_commands_run_and_reach_the_shell(desk):
