@@ -5,18 +5,10 @@ import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QDesktopServices
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication
 
 from shell import APP_ID, APP_NAME, DISPLAY_NAME
 from shell_helpers import LOGIN, jsonl, notes
-
-
-def planner_registry_available():
-    try:
-        from neuralos.planners import registry  # noqa: F401
-        return True
-    except ImportError:
-        return False
 
 
 def test_main_window_builds_with_identity_menus_and_canvas(make_window):
@@ -109,7 +101,6 @@ def test_intent_without_a_planner_says_so_and_changes_nothing(make_window, qtbot
     assert w.intent_bar.edit.text() == "open a notes app"      # kept, so it can be sent later
 
 
-@pytest.mark.skipif(not planner_registry_available(), reason="planners not built yet")
 def test_intent_runs_on_the_builtin_planner_off_the_gui_thread(make_window, qtbot):
     w = make_window()
     assert w.planner.available, w.planner.reason
@@ -250,7 +241,6 @@ class SlowPlanner:
         self.release.set()
 
 
-@pytest.mark.skipif(not planner_registry_available(), reason="planners not built yet")
 def test_intent_shows_progress_and_cancel_undoes_it(make_window, qtbot, monkeypatch):
     from neuralos.planners import registry
     slow = SlowPlanner()
