@@ -52,11 +52,8 @@ class ShellPlanner(QObject):
 
     # -- loading ----------------------------------------------------------------------------------
     def _load(self) -> None:
-        try:
-            from neuralos.planners import registry
-        except ImportError as e:
-            self._ready.emit(None, f"the planners are not part of this build yet ({e.name or e})")
-            return
+        from neuralos.planners import registry
+
         try:
             self._ready.emit(registry.get_planner(self.name), "")
         except Exception as e:   # unknown name, broken model folder, missing library: say why
