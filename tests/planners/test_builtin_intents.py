@@ -22,7 +22,8 @@ def opened(session):
     ("preferences", "settings"), ("contact form", "contact"), ("I want to send feedback", "contact"),
     ("sign in", "login"), ("show me a login form", "login"), ("convert 5 km to miles", "converter"),
     ("100 F in C", "converter"), ("how many cups in a liter", "converter"), ("unit converter", "converter"),
-    ("list files in ~/Documents", "files"), ("what's in my documents folder", "files"), ("help", "help"),
+    ("list files in ~/Documents", "files"), ("what's in my documents folder", "files"), ("browse ~", "files"),
+    ("help", "help"), ("I want to write something down", "notes"), ("new note: pick up kids at 5", "notes"),
 ])
 def test_paraphrases_open_the_right_app(session, runner, text, app):
     result = runner.run(text)
@@ -40,6 +41,11 @@ def test_multi_part_intents(session, runner):
     assert set(opened(session)) == {"notes", "timer", "todo"}
     assert runner.run("open calculator, clock and the unit converter").ok
     assert {"calculator", "clock", "converter"} <= set(opened(session))
+
+
+def test_several_quoted_notes_are_several_notes(session, runner):
+    assert runner.run("open notes, then add 'eggs' and 'milk'").ok
+    assert [n["text"] for n in session.surfaces["notes"].data["notes"]] == ["eggs", "milk"]
 
 
 def test_follow_up_adds_to_the_app_in_context(session, runner):
@@ -77,6 +83,9 @@ def test_shell_commands(session, runner):
     assert runner.run("use the widget renderer").ok
     assert [c.to_json() for c in commands] == [{"op": "renderer", "value": "widgets"}]
 
+    assert runner.run("open calculator").ok
+    assert runner.run("close notes and the calculator").ok
+    assert set(session.surfaces) == {"timer"}
     assert runner.run("close everything").ok
     assert not session.surfaces
 

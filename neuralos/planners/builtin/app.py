@@ -250,8 +250,9 @@ class Ctx:
 
     # -- shell ------------------------------------------------------------------------------------
     def raise_(self, sid: str) -> None:
-        if sid in self.state.surfaces:
-            self.commands.append(ShellCommand("raise", sid))
+        cmd = ShellCommand("raise", sid)
+        if sid in self.state.surfaces and cmd not in self.commands:
+            self.commands.append(cmd)
 
     def command(self, op: str, surface: str | None = None, value: Any = None) -> None:
         self.commands.append(ShellCommand(op, surface, value))

@@ -26,6 +26,7 @@ _LIST = re.compile(
     rf"(?:(?:in|inside|of|under|at|from)\s+)(?P<f>.+?)$")
 _FOLDER = re.compile(rf"^(?:please\s+)?(?:list|show(?: me)?|display|browse|open|view|explore)\s+(?:the\s+|my\s+)?"
                      rf"{_FOLDER_WORDS}\s*:?\s*(?:(?:in|at|of)\s+)?(?P<f>.+)$")
+_PATH = re.compile(r"^(?:please\s+)?(?:browse|explore|list|ls|open|show(?: me)?)\s+(?P<f>(?:~|\.{1,2})?/\S*|~|\x00\d+\x00)$")
 _BROWSER = re.compile(r"\b(?:file (?:list|browser|manager|explorer)|files app|finder)\b")
 
 
@@ -97,7 +98,7 @@ class FilesApp(App):
     # -- intents ----------------------------------------------------------------------------------
     def understand(self, part: Part, ctx: Ctx):
         low = part.low
-        for rx in (_FOLDER, _LIST):
+        for rx in (_PATH, _FOLDER, _LIST):
             m = rx.match(low)
             if not m:
                 continue

@@ -9,15 +9,23 @@ from neuralos.planners.builtin.ui import UI, path
 
 NOTE_WORDS = r"notes?|note ?pad|notebook|memos?|scratch ?pad"
 _ADD = re.compile(
-    rf"^(?:please\s+)?(?:add|put|write|save|jot|take|make|create)(?:\s+down)?\s+(?:a\s+|another\s+|one\s+more\s+)?"
+    rf"^(?:please\s+)?(?:add|put|write|save|jot|take|make|create|new|start)(?:\s+down)?\s*(?:a\s+|another\s+|one\s+more\s+|new\s+)?"
     rf"(?:note|memo)\s*(?::|,|saying|that says|that|about|to say|reading)?\s*(?P<t>.+)?$")
 _ADD_TO = re.compile(rf"^(?:please\s+)?(?:add|put|write|save|jot(?: down)?)\s+(?P<t>.+?)\s+(?:to|in|into|on)\s+"
                      rf"(?:my\s+|the\s+|a\s+)?(?:{NOTE_WORDS})(?:\s+app)?$")
 _PREFIX = re.compile(r"^(?:note|memo)\s*:\s*(?P<t>.+)$")
-_JOT = re.compile(r"^(?:please\s+)?(?:jot|write|scribble|note)\s+(?:(?:something|stuff|a few things|things|it|this)\s+down"
+_JOT = re.compile(r"^(?:please\s+)?(?:i (?:want|need|would like|'d like) to\s+|let me\s+)?(?:jot|write|scribble|note)\s+(?:(?:something|stuff|a few things|things|it|this)\s+down"
                   r"|down\s+(?:something|a few things|things))$")
 _JOT_TEXT = re.compile(r"^(?:please\s+)?(?:jot|write|note)\s+down\s+(?:that\s+)?(?P<t>.+)$|"
                        r"^(?:remember|note)\s+that\s+(?P<t2>.+)$")
+
+
+def _notes_in(text: str) -> list[str]:
+    """"'eggs' and 'milk'" is two notes; anything else is one."""
+    part = Part(text)
+    if len(part.quoted) >= 2 and not re.sub(r"\x00\d+\x00|,|\band\b|\s", "", part.low):
+        return part.quoted
+    return [text]
 
 
 def _summary(notes: list) -> str:
@@ -66,7 +74,8 @@ class NotesApp(App):
 
     def run(self, ctx, intent):
         if intent.verb == "add":
-            self.add(ctx, intent.args["text"])
+            for text in _notes_in(intent.args["text"]):
+                self.add(ctx, text)
         else:
             self.open(ctx, intent.args)
 

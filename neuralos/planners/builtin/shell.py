@@ -134,6 +134,11 @@ def run(ctx: Ctx, intent: Intent, apps: dict) -> None:
         ctx.reply(f"Restored {len(ids)} window{'s' if len(ids) != 1 else ''}." if ids else "No window is minimised.")
         return
     ids = find_windows(target, ctx, apps)
+    if not ids and verb in ("close", "minimize"):      # "close notes and the calculator"
+        pieces = [p for p in re.split(r"\s*,\s*(?:and\s+)?|\s+and\s+", target) if p.strip()]
+        found = [find_windows(p, ctx, apps) for p in pieces] if len(pieces) > 1 else []
+        if found and all(found):
+            ids = list(dict.fromkeys(sid for group in found for sid in group))
     if not ids:
         if not ctx.open_ids():
             raise Refusal(f"there is no window open to {verb}")
