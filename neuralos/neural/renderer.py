@@ -113,14 +113,23 @@ class NeuralRenderer:
             return self._noise[key]
 
     def _paint(self, cond: np.ndarray, box: Box, scene: Scene) -> np.ndarray:
+        return self.paint(cond, box, scene.width, scene.height)
+
+    def paint(self, cond, box: Box, width: int, height: int) -> np.ndarray:
+        """Paint `box` of a width x height canvas from its conditioning maps, (C, box.h, box.w) or
+        (1, C, box.h, box.w), a numpy array or a tensor on any device (`neuralos.neural.live` keeps them on
+        the GPU), with the fixed starting noise of that box: a checked (box.h, box.w, 3) uint8 array."""
         import torch
 
         from neuralos.neural.pipeline import to_uint8
 
-        noise = self.noise(scene.width, scene.height)[:, :, box.y:box.bottom, box.x:box.right]
+        noise = self.noise(width, height)[:, :, box.y:box.bottom, box.x:box.right]
+        cond = torch.from_numpy(np.ascontiguousarray(cond)) if isinstance(cond, np.ndarray) else cond
+        if cond.ndim == 3:
+            cond = cond[None]
         with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16,
                                                     enabled=self.dtype == "bfloat16"):
-            x = self.pipeline(torch.from_numpy(cond)[None], num_inference_steps=self.steps, noise=noise,
+            x = self.pipeline(cond, num_inference_steps=self.steps, noise=noise,
                               output_type="raw").frames                         # (1, 3, h, w) in [-1, 1]
         x = x[0].float()
         if not bool(torch.isfinite(x).all()):

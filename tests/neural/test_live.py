@@ -1,0 +1,349 @@
+"""LiveRenderer: dirty regions only, bit-exact reuse, latest-wins worker, per-region and per-session fallback."""
+import dataclasses
+import threading
+
+import numpy as np
+import pytest
+import torch
+
+from neuralos.neural import live as L
+from neuralos.neural.pipeline import UIRenderPipeline, default_scheduler
+from neuralos.neural.renderer import NeuralRenderer
+from neuralos.scene import Box, Part, Scene, SceneNode, TextRun
+
+from neural_scenes import THEME, hand_scene, tiny_model
+
+torch.set_num_threads(1)
+
+
+class Clock:
+    def __init__(self):
+        self.t = 0.0
+
+    def __call__(self):
+        return self.t
+
+
+def tiny_renderer(steps=2, seed=2, cls=NeuralRenderer):
+    pipe = UIRenderPipeline(model=tiny_model(seed=seed), scheduler=default_scheduler(),
+                            default_num_inference_steps=steps)
+    return cls(pipe)
+
+
+def button(key, x, y, states=()):
+    box = Box(x, y, 60, 24)
+    return SceneNode(f"s/{key}", "s", key, "Button", box, box, frozenset(states), interactive=True, window="s", text=key,
+                     parts=(Part("button.primary", box),), text_runs=(TextRun(key, x + 8, y + 17, 12.0, box=box),))
+
+
+def two_buttons(w=800, h=600, hover=(), field_text="ab"):
+    """A desktop with a window spanning it, a button near each far corner and a text field in the middle."""
+    full, win = Box(0, 0, w, h), Box(4, 4, w - 8, h - 8)
+    fbox = Box(w // 2 - 80, h // 2 - 14, 160, 28)
+    return Scene(w, h, dict(THEME), [
+        SceneNode("@desktop", "", "desktop", "desktop", full, full),
+        SceneNode("s/@window", "s", "window", "window", win, win, window="s"),
+        button("tl", 20, 30, {"hovered"} if "tl" in hover else ()),
+        button("br", w - 90, h - 50, {"hovered"} if "br" in hover else ()),
+        SceneNode("s/f", "s", "f", "TextField", fbox, fbox, frozenset({"focused"}), interactive=True, window="s",
+                  text=field_text, parts=(Part("input.frame", fbox),),
+                  text_runs=(TextRun(field_text, fbox.x + 6, fbox.y + 19, 13.0, box=fbox),)),
+    ])
+
+
+def with_states(scene, key, states):
+    return dataclasses.replace(scene, nodes=[dataclasses.replace(n, states=frozenset(states)) if n.key == key else n
+                                             for n in scene.nodes])
+
+
+def outside(frame_boxes, shape):
+    mask = np.ones(shape[:2], bool)
+    for b in frame_boxes:
+        mask[b.y:b.bottom, b.x:b.right] = False
+    return mask
+
+
+WIDGETS = 200   # the stand-in widget renderer paints every pixel this grey
+
+
+def widgets_of(scene):
+    return np.full((scene.height, scene.width, 3), WIDGETS, np.uint8)
+
+
+# --- geometry ------------------------------------------------------------------------------------------------
+
+def test_receptive_field_from_the_config_covers_what_the_model_really_reads():
+    model = tiny_model(seed=1).double()
+    reach = L.receptive_field(model.config)
+    from neuralos.neural.conditioning import CONDITIONING_CHANNELS as C
+    measured = 0
+    for py, px in [(150, 150), (151, 154), (155, 157)]:
+        x = torch.randn(1, 3, 300, 300, dtype=torch.double, requires_grad=True)
+        c = torch.rand(1, C, 300, 300, dtype=torch.double, requires_grad=True)
+        model(x, 500, c).sample[0, :, py, px].sum().backward()
+        ys, xs = torch.nonzero((x.grad.abs().sum(1)[0] + c.grad.abs().sum(1)[0]) > 0, as_tuple=True)
+        measured = max(measured, int((ys - py).abs().max()), int((xs - px).abs().max()))
+    assert measured <= reach <= measured + 8
+    deeper = L.receptive_field({**dict(model.config), "block_out_channels": (16, 32, 32)})
+    assert deeper > 2 * reach - 40                       # one more level roughly doubles the reach
+
+
+def test_context_boxes_are_aligned_inside_the_canvas_and_contain_the_region():
+    canvas = Box(0, 0, 1000, 750)
+    for region in [Box(0, 0, 5, 5), Box(990, 740, 10, 10), Box(300, 200, 33, 7), Box(3, 700, 900, 50)]:
+        for margin in (0, 16, 130):
+            ctx = L.context_box(region, canvas, margin)
+            assert ctx.intersect(canvas) == ctx and ctx.intersect(region) == region
+            assert ctx.x % 8 == 0 and ctx.y % 8 == 0
+            grown = region.grow(margin).intersect(canvas)
+            assert ctx.intersect(grown) == grown
+            assert ctx.right == canvas.right or ctx.w % L.BUCKET == 0
+
+
+def test_nearby_regions_share_a_context_box_far_ones_do_not():
+    canvas = Box(0, 0, 1024, 768)
+    near = L.plan_contexts([Box(100, 100, 40, 20), Box(150, 100, 40, 20)], canvas, 130)
+    assert len(near) == 1 and len(near[0][1]) == 2
+    far = L.plan_contexts([Box(0, 0, 40, 20), Box(980, 740, 40, 20)], canvas, 130)
+    assert len(far) == 2
+
+
+# --- only what changed ----------------------------------------------------------------------------------------
+
+def test_pixels_outside_dirty_regions_never_change_between_frames():
+    live = L.LiveRenderer(tiny_renderer())
+    s0 = two_buttons()
+    states = [s0, with_states(s0, "s/tl", {"hovered"}), two_buttons(hover=("tl",), field_text="abc"),
+              with_states(two_buttons(hover=("tl",), field_text="abc"), "s/br", {"pressed"})]
+    prev = None
+    for i, s in enumerate(states):
+        f = live.render(s, widgets_of(s))
+        assert f.renderer == "neural" and f.reason is None and not f.widget_regions
+        if i == 0:
+            assert f.full and f.regions == [Box(0, 0, s.width, s.height)]
+        else:
+            assert not f.full and f.regions
+            assert sum(b.w * b.h for b in f.regions) < 0.1 * s.width * s.height      # only what changed
+            keep = outside(f.regions, f.frame.shape)
+            assert np.array_equal(f.frame[keep], prev[keep])                          # bit-identical outside
+            assert (f.frame[~keep] != prev[~keep]).any()
+        prev = f.frame
+    same = live.render(states[-1], widgets_of(states[-1]))
+    assert same.regions == [] and same.frame is prev                                  # no change, no work
+
+
+def test_a_region_matches_the_whole_frame_render_of_the_same_scene():
+    """Context = the model's receptive field: a region's pixels are the whole frame's (one step: exactly)."""
+    r = tiny_renderer(steps=1)
+    live = L.LiveRenderer(r)
+    s0 = two_buttons(640, 480)
+    f0 = live.render(s0, widgets_of(s0))
+    s1 = with_states(s0, "s/tl", {"hovered"})
+    f1 = live.render(s1, widgets_of(s1))
+    whole = r.render(s1, previous=f0.frame)                      # every pixel painted, same previous frame
+    (b,) = f1.regions
+    sl = (slice(b.y, b.bottom), slice(b.x, b.right))
+    assert np.abs(f1.frame[sl].astype(int) - whole[sl].astype(int)).max() <= 1
+
+
+def test_whole_frame_mode_keeps_conditioning_current_and_pastes_only_dirty_regions():
+    """The GPU path (forced here on the CPU): whole frames from maps rebuilt only where the scene changed."""
+    from neuralos.neural.conditioning import build_conditioning
+
+    r = tiny_renderer()
+    live = L.LiveRenderer(r, whole_frame=True)
+    s0 = two_buttons(320, 240)
+    f0 = live.render(s0, widgets_of(s0))
+    s1 = two_buttons(320, 240, hover=("br",), field_text="abcd")
+    f1 = live.render(s1, widgets_of(s1))
+    assert np.array_equal(live._cond[0].numpy(), build_conditioning(s1, f0.frame))    # incremental == rebuilt
+    keep = outside(f1.regions, f1.frame.shape)
+    assert np.array_equal(f1.frame[keep], f0.frame[keep])
+    whole = r.render(s1, previous=f0.frame)
+    assert np.array_equal(f1.frame[~keep], whole[~keep])
+
+
+# --- cache ---------------------------------------------------------------------------------------------------
+
+def test_a_cache_hit_is_bit_identical_to_rendering_again():
+    r = tiny_renderer()
+    s0 = two_buttons(480, 360)
+    seq = [s0, with_states(s0, "s/tl", {"hovered"}), with_states(s0, "s/tl", {"hovered", "pressed"}), s0]
+    cache = L.RegionCache()
+    first = [L.LiveRenderer(r, cache=cache).render(s, widgets_of(s)) for s in seq[:1]]
+    a = L.LiveRenderer(r, cache=cache)
+    frames_a = [a.render(s, widgets_of(s)).frame for s in seq]
+    assert cache.hits >= 1                     # the first frame of `a` is the first frame rendered before
+    hits = cache.hits
+    b = L.LiveRenderer(r, cache=cache)
+    results_b = [b.render(s, widgets_of(s)) for s in seq]
+    assert all(f.cache_misses == 0 for f in results_b) and cache.hits - hits == sum(f.cache_hits for f in results_b)
+    fresh = L.LiveRenderer(r, cache=L.RegionCache())
+    frames_fresh = [fresh.render(s, widgets_of(s)).frame for s in seq]
+    for x, y, z in zip(frames_a, (f.frame for f in results_b), frames_fresh):
+        assert x.tobytes() == y.tobytes() == z.tobytes()
+    assert first[0].frame.tobytes() == frames_a[0].tobytes()
+
+
+def test_the_cache_key_changes_with_anything_the_conditioning_or_noise_depends_on():
+    r = tiny_renderer()
+    live = L.LiveRenderer(r)
+    s = two_buttons(480, 360)
+    ctx = Box(0, 0, 224, 192)
+    prev = np.zeros((360, 480, 3), np.uint8)
+    key = live._key(s, prev, ctx)
+    assert key == live._key(two_buttons(480, 360), prev.copy(), ctx)                    # equal inputs
+    far = with_states(s, "s/br", {"hovered"})                                          # a change outside ctx
+    assert live._key(far, prev, ctx) == key
+    assert live._key(with_states(s, "s/tl", {"hovered"}), prev, ctx) != key           # a change inside
+    other = prev.copy()
+    other[5, 5] = 1
+    assert live._key(s, other, ctx) != key                                             # one previous pixel
+    assert live._key(s, prev, Box(8, 0, 224, 192)) != key                              # another place: other noise
+    assert live._key(dataclasses.replace(s, theme={**s.theme, "dark": True}), prev, ctx) != key
+
+
+def test_region_cache_is_bounded_lru():
+    c = L.RegionCache(max_bytes=3 * 100)
+    for i in range(4):
+        c.put(i, np.zeros((10, 10, 1), np.uint8))
+    assert c.get(0) is None and c.get(3) is not None and len(c) == 3 and c.bytes == 300
+    assert c.stats()["hits"] == 1 and c.stats()["misses"] == 1
+
+
+# --- the worker: latest wins ---------------------------------------------------------------------------------
+
+class Gate:
+    """A plugin renderer that blocks until released, recording the scenes it painted."""
+
+    def __init__(self):
+        self.started, self.release = threading.Event(), threading.Event()
+        self.painted = []
+
+    def render(self, scene, previous, regions):
+        self.started.set()
+        assert self.release.wait(10)
+        self.painted.append(scene.theme.get("tag"))
+        return np.full((scene.height, scene.width, 3), len(self.painted), np.uint8)
+
+
+def test_stale_requests_are_dropped_latest_wins():
+    gate = Gate()
+    results, drops = [], []
+    worker = L.LiveWorker(L.LiveRenderer(gate), results.append, drops.append)
+    scenes = [Scene(64, 64, {"tag": i}, [SceneNode("@desktop", "", "desktop", "desktop", Box(0, 0, 64, 64),
+                                                   Box(0, 0, 64, 64))]) for i in range(5)]
+    try:
+        assert worker.submit(scenes[0]) == 1
+        assert gate.started.wait(10)                  # request 1 is rendering ...
+        for s in scenes[1:]:
+            worker.submit(s)                          # ... 2, 3, 4 arrive; only 5 is still wanted
+        gate.release.set()
+        assert worker.wait_idle(10)
+    finally:
+        worker.close()
+    assert [r.seq for r in results] == [1, 5] and drops == [2, 3, 4] and worker.dropped == 3
+    assert gate.painted == [0, 4]                     # the dropped states were never rendered
+    assert results[-1].scene is scenes[4] and results[-1].submitted is not None
+
+
+# --- faults ----------------------------------------------------------------------------------------------------
+
+class Faulty(NeuralRenderer):
+    """A NeuralRenderer whose regions touching `bad` raise (while armed)."""
+
+    bad: Box | None = None
+
+    def paint(self, cond, box, width, height):
+        if self.bad is not None and box.intersect(self.bad) is not None:
+            raise RuntimeError("out of memory in region")
+        return super().paint(cond, box, width, height)
+
+
+def test_an_exception_in_one_region_paints_that_region_with_widgets_and_it_is_retried():
+    r = tiny_renderer(cls=Faulty)
+    live = L.LiveRenderer(r)
+    s0 = two_buttons()
+    f0 = live.render(s0, widgets_of(s0))
+    r.bad = Box(700, 500, 100, 100)                                 # the bottom-right button's area
+    s1 = two_buttons(hover=("tl", "br"))
+    f1 = live.render(s1, lambda: widgets_of(s1))
+    assert f1.renderer == "neural+widgets" and "RuntimeError: out of memory in region" in f1.reason
+    (bad,) = f1.widget_regions
+    (good,) = f1.neural_regions
+    assert bad.intersect(r.bad) is not None and good.intersect(r.bad) is None
+    assert (f1.frame[bad.y:bad.bottom, bad.x:bad.right] == WIDGETS).all()           # widget pixels there
+    assert not (f1.frame[good.y:good.bottom, good.x:good.right] == WIDGETS).all()   # the model's elsewhere
+    keep = outside(f1.regions, f1.frame.shape)
+    assert np.array_equal(f1.frame[keep], f0.frame[keep])
+    assert live.policy.consecutive == 1
+    r.bad = None
+    f2 = live.render(s1, widgets_of(s1))                            # nothing new in the scene: the repair
+    assert f2.regions == [bad] and f2.renderer == "neural" and f2.reason is None
+    assert not (f2.frame[bad.y:bad.bottom, bad.x:bad.right] == WIDGETS).all()
+    assert live.policy.consecutive == 0
+
+
+def test_non_finite_output_falls_back_then_the_session_then_neural_is_retried_after_the_cool_down():
+    clock = Clock()
+    r = tiny_renderer()
+    live = L.LiveRenderer(r, policy=L.FallbackPolicy(max_misses=3, cooldown_s=5, clock=clock))
+    s0 = two_buttons(480, 360)
+    live.render(s0, widgets_of(s0))
+    saved = r.model.refine[-1].bias.detach().clone()
+    with torch.no_grad():
+        r.model.refine[-1].bias.fill_(float("nan"))
+    scenes = [two_buttons(480, 360, field_text="ab" + "c" * i) for i in range(1, 6)]
+    for i, s in enumerate(scenes[:3]):
+        f = live.render(s, widgets_of(s))
+        assert f.renderer == "widgets" and "non-finite" in f.reason                 # every frame still arrives
+        b = f.widget_regions[0]
+        assert (f.frame[b.y:b.bottom, b.x:b.right] == WIDGETS).all()                # and shows the change
+    assert live.policy.retry_in() == 5 and "3 failures in a row" in live.session_reason
+    f = live.render(scenes[3], widgets_of(scenes[3]))
+    assert f.renderer == "widgets" and f.full and (f.frame == WIDGETS).all()       # the session is on widgets
+    with torch.no_grad():
+        r.model.refine[-1].bias.copy_(saved)
+    clock.t = 4.9
+    assert not live.neural_active
+    clock.t = 5.1
+    f = live.render(scenes[4], widgets_of(scenes[4]))                             # retried: a whole frame
+    assert f.renderer == "neural" and f.full and f.reason is None and not (f.frame == WIDGETS).all()
+    assert live.policy.retries == 1 and live.session_reason is None
+
+
+def test_no_model_paints_widgets_and_says_why():
+    live = L.LiveRenderer(None, reason="no usable neural renderer model: nothing installed")
+    s = two_buttons(160, 120)
+    f = live.render(s, lambda: widgets_of(s))
+    assert f.renderer == "widgets" and (f.frame == WIDGETS).all()
+    assert f.reason == "no usable neural renderer model: nothing installed"
+    assert live.describe().startswith("widgets (fallback: no usable")
+
+
+def test_a_plugin_renderer_gets_regions_and_only_those_are_pasted():
+    calls = []
+
+    class Flat:
+        def render(self, scene, previous, regions):
+            calls.append((previous is not None, regions))
+            return np.full((scene.height, scene.width, 3), 10 * len(calls), np.uint8)
+
+    live = L.LiveRenderer(Flat())
+    s0 = two_buttons(320, 240)
+    f0 = live.render(s0, widgets_of(s0))
+    f1 = live.render(with_states(s0, "s/tl", {"hovered"}), None)
+    assert calls[0] == (False, None) and calls[1][0] and calls[1][1] == f1.regions
+    keep = outside(f1.regions, f1.frame.shape)
+    assert (f1.frame[keep] == 10).all() and (f1.frame[~keep] == 20).all() and (f0.frame == 10).all()
+
+
+def test_policy_counts_misses_in_a_row_and_recovers():
+    clock = Clock()
+    p = L.FallbackPolicy(max_misses=2, cooldown_s=1, clock=clock)
+    assert not p.failure("late") and p.consecutive == 1
+    p.success()
+    assert not p.failure("late") and p.failure("late again")          # two in a row
+    assert not p.neural_allowed() and "2 failures in a row" in p.session_reason
+    clock.t = 1.5
+    assert p.neural_allowed() and p.session_reason is None and p.retries == 1 and p.last_reason == "late again"
