@@ -43,7 +43,11 @@ def load_folder(path: str | Path, device: str = "cpu"):
     import torch
     from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer
 
+    from transformers.utils import logging as hf_logging
+
     safe = {"local_files_only": True, "trust_remote_code": False}
+    bars = hf_logging.is_progress_bar_enabled()
+    hf_logging.disable_progress_bar()          # stderr is for people: no loading bars
     try:
         config = AutoConfig.from_pretrained(str(path), **safe)
         tokenizer = AutoTokenizer.from_pretrained(str(path), **safe)
@@ -52,6 +56,9 @@ def load_folder(path: str | Path, device: str = "cpu"):
     except Exception as e:
         first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
         raise BadInput(f"cannot load the model: {first}", where=str(path)) from None
+    finally:
+        if bars:
+            hf_logging.enable_progress_bar()
     return model.to(device).eval(), tokenizer
 
 
