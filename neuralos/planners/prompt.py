@@ -114,6 +114,11 @@ def build_chat(state: PlannerState, request: str | dict, level: int = 0) -> list
     system = "\n\n".join([RULES, catalog_summary(terse=level >= 3), *[example_text(e) for e in examples]])
     state_chars = (6000, 6000, 2500, 600)[min(level, 3)]
     user = "Current desktop:\n" + state.summary(state_chars) + "\n\n" + request_text(request)
+    if is_action(request):
+        surface = state.surface(request["action"].get("surfaceId", ""))
+        if surface is not None:   # what the client would attach as a2uiClientDataModel
+            data = json.dumps(surface.data, ensure_ascii=False, separators=(",", ":"))
+            user += f"\nThe data model of {surface.id} now: {data[:state_chars]}"
     return [{"role": "system", "content": system}, {"role": "user", "content": user}]
 
 

@@ -117,6 +117,7 @@ def test_intent_click_action_update_session(desk, tiny_lm):
     prompt = chats[-1][-1]["content"]
     assert "The user clicked a button" in prompt and '"name": "ok"' in prompt
     assert 'surfaceId=hello' in prompt and '"greeting":"Hello"' in prompt      # the desktop as it was
+    assert 'The data model of hello now: {"greeting":"Hello"}' in prompt
 
 
 def test_an_invalid_answer_is_sent_back_and_repaired(desk, tiny_lm):
