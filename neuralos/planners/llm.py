@@ -45,9 +45,11 @@ def _shift(rejected: Rejected, index: int, inner: str = "") -> dict:
     """The VALIDATION_FAILED error of a one-message dry run, with its path pointing into the answer."""
     err = rejected.error_message()
     path = err["error"]["path"]
-    if path.startswith("/0"):
-        path = f"/{index}{inner}" + path[2:].replace("/updateComponents/components/0", "", 1 if inner else 0)
-    err["error"]["path"] = path
+    if path == "/0" or path.startswith("/0/"):
+        rest = path[2:]
+        if inner:          # the dry run held one component: point at its place in the real message
+            rest = rest.removeprefix("/updateComponents/components/0")
+        err["error"]["path"] = f"/{index}{inner}{rest}"
     return err
 
 
