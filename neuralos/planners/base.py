@@ -33,9 +33,15 @@ VERSION = "v0.9"
 
 
 class PlannerError(NeuralosError):
-    """A planner could not produce a valid answer (model failure, timeout, dropped connection)."""
+    """A planner could not produce a valid answer (model failure, timeout, dropped connection).
+
+    The message is kept to one line (it ends up in a status bar and on stderr).
+    """
 
     exit_code = 1
+
+    def __init__(self, message: str = ""):
+        super().__init__(" ".join(str(message).split()))
 
 
 class Refusal(PlannerError):

@@ -296,7 +296,7 @@ class PlannerRunner:
             stop.set()
             if plan.dirty:
                 self._call(lambda: self._rollback(plan))
-            result.error = message
+            result.error = " ".join(message.split())      # one line: a status bar, stderr
             result.messages, result.commands = [], []
             result.elapsed_s = time.monotonic() - start
             for k, v in flags.items():

@@ -1,10 +1,17 @@
 """Reading free text: paraphrases, multi-part requests, shell commands and clear refusals."""
 from __future__ import annotations
 
-import pytest
+from pathlib import Path
 
-from neuralos.planners.base import PlannerState, Refusal
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from neuralos.planners.base import PlannerError, PlannerState, Refusal
+from neuralos.planners.builtin import BuiltinPlanner
 from neuralos.planners.builtin.intents import split
+from neuralos.planners.runner import PlannerRunner
+from neuralos.session import Session
 
 
 def opened(session):
@@ -129,3 +136,50 @@ def test_refusals_say_what_and_change_nothing(session, runner, text, words):
 def test_refusal_is_raised_by_the_planner_itself(builtin):
     with pytest.raises(Refusal, match="builtin planner"):
         list(builtin.plan(PlannerState(), "paint my house"))
+
+
+WORDS = ["open", "close", "add", "notes", "todo", "list", "timer", "for", "5", "minutes", "and", "then", "'", '"',
+         "what's", "12*7", "convert", "km", "to", "miles", "files", "in", "/", "~", "dark", "mode", "mark", "done",
+         "switch", "minimise", "everything", "it", ",", ";", ".", "ü", "“", "”", "remove", "from", "the", "calculator"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(WORDS), max_size=12).map(" ".join) | st.text(max_size=40))
+def test_any_text_is_done_or_refused_never_a_crash(text):
+    planner = BuiltinPlanner(home=Path("/nonexistent-home"))
+    state = PlannerState()
+    try:
+        steps = list(planner.plan(state, text))
+    except PlannerError as e:          # a Refusal, or "the intent is empty"
+        assert str(e) and "\n" not in str(e)
+        return
+    state.check(steps[0].messages)     # whatever it does is valid A2UI
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.sampled_from(["notes", "todo", "calculator", "timer", "stopwatch", "clock", "settings", "contact", "login",
+                        "converter", "files", "help"]),
+       st.sampled_from(["add_note", "delete_note", "add_item", "remove_item", "clear_done", "key", "equals",
+                        "backspace", "toggle", "tick", "lap", "reset", "set", "apply_settings", "send_message",
+                        "login", "logout", "category", "convert", "open_entry", "up", "nonsense"]),
+       st.dictionaries(st.sampled_from(["text", "id", "key", "expr", "minutes", "theme", "renderer", "name", "email",
+                                        "message", "password", "category", "amount", "from", "to", "items", "path"]),
+                       st.none() | st.booleans() | st.integers() | st.text(max_size=8) |
+                       st.lists(st.text(max_size=4), max_size=2), max_size=4))
+def test_any_button_on_any_app_is_done_or_refused(app, name, context):
+    planner = BuiltinPlanner(home=Path("/nonexistent-home"))
+    session = Session()
+    runner = PlannerRunner(session, planner, schedule=False)
+    try:
+        intent = {"contact": "contact form", "login": "sign in", "converter": "unit converter",
+                  "files": "list files in /", "timer": "set a timer for 1 minute"}.get(app, f"open {app}")
+        assert runner.run(intent).ok
+        before = session.snapshot()
+        result = runner.run({"version": "v0.9", "action": {"name": name, "surfaceId": app, "sourceComponentId": "x",
+                                                           "timestamp": "2026-01-01T00:00:00Z", "context": context}})
+        if not result.ok:
+            assert result.error and "\n" not in result.error and "Traceback" not in result.error
+            assert "failed" not in result.error, result.error          # a refusal, not a crash
+            assert session.snapshot() == before
+    finally:
+        runner.close()

@@ -121,6 +121,8 @@ def understand_all(part: Part, ctx: Ctx, apps: dict) -> list[Intent]:
 
 
 def refusal(text: str, apps: dict) -> Refusal:
+    text = " ".join(text.split())
+    text = text if len(text) <= 80 else text[:77] + "…"
     names = ", ".join(a.title.lower() for a in apps.values() if a.name != "help")
     return Refusal(f"I can't do “{text}” with the builtin planner: it opens {names}, and closes, switches and "
                    "minimises windows or changes the theme (say 'help' for examples). An LLM planner can handle "
