@@ -120,6 +120,17 @@ def test_intent_click_action_update_session(desk, tiny_lm):
     assert 'The data model of hello now: {"greeting":"Hello"}' in prompt
 
 
+def test_models_without_a_chat_template_get_a_plain_prompt(desk, tiny_lm):
+    session, run = desk
+    planner = TransformersPlanner(tiny_lm, max_new_tokens=400, retries=0)
+    planner.tokenizer.chat_template = None
+    prompt = planner.tokenizer.decode(planner._encode([{"role": "system", "content": "S"},
+                                                       {"role": "user", "content": "U"}]))
+    assert prompt == "Instructions:\nS\n\nUser:\nU\n\nAssistant:\n"
+    planner.sampler = Script(planner.tokenizer, answer_text(GOOD))
+    assert run(planner, "say hello").ok and "hello" in session.surfaces
+
+
 def test_an_invalid_answer_is_sent_back_and_repaired(desk, tiny_lm):
     session, run = desk
     planner = TransformersPlanner(tiny_lm, max_new_tokens=400, retries=2)
