@@ -165,16 +165,17 @@ class ConverterApp(App):
             rows.append(ui.row(f"cats-{r // 4}", [
                 ui.button(f"cat-{c.replace('/', '-')}", c.capitalize(), "category", {"category": c},
                           variant="primary" if c == cat else "borderless") for c in cats[r:r + 4]]))
+        amount = ui.field("amount", "Amount", "/amount", variant="number")
         ui.column("root", [
             *rows,
             ui.divider("divider"),
-            ui.field("amount", "Amount", "/amount", variant="number"),
+            ui.row("input", [amount, ui.button("convert", "Convert", "convert",
+                                               {"amount": path("/amount"), "from": path("/from"), "to": path("/to")},
+                                               variant="primary")], align="end"),
+            ui.text("result", path("/result"), "h4"),
             ui.row("units", [ui.choice("from", "From", units, "/from"), ui.choice("to", "To", units, "/to")]),
-            ui.button("convert", "Convert", "convert",
-                      {"amount": path("/amount"), "from": path("/from"), "to": path("/to")}, variant="primary"),
-            ui.text("result", path("/result"), "h3"),
         ])
-        for cid in ("from", "to"):
+        for cid in ("from", "to", "amount"):
             ui._components[cid]["weight"] = 1
         return ui.components
 

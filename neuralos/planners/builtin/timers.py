@@ -120,7 +120,6 @@ class TimerApp(App):
             ui.row("controls", [ui.button("toggle", path("/toggleLabel"), "toggle", variant="primary"),
                                 ui.button("reset", "Reset", "reset"),
                                 ui.button("plus", "+1 min", "add_minute")]),
-            ui.divider("divider"),
             ui.row("set-row", [mins, ui.button("set", "Set", "set", {"minutes": path("/minutes")})], align="end"),
         ], align="center")
         return ui.components
