@@ -212,7 +212,7 @@ class ConverterApp(App):
         data = ctx.data(sid)
         if name == "category":
             cat = context.get("category")
-            if cat not in UNITS:
+            if not isinstance(cat, str) or cat not in UNITS:
                 raise Refusal(f"there is no unit category {cat!r}")
             a, b = DEFAULT_PAIR[cat]
             data.update(category=cat, result="", **{"from": [a], "to": [b]})

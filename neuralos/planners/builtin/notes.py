@@ -28,6 +28,13 @@ def _notes_in(text: str) -> list[str]:
     return [text]
 
 
+def _clean(notes) -> list[dict]:
+    """The well-formed notes of a list (an agent may have put anything there)."""
+    if not isinstance(notes, list):
+        return []
+    return [n for n in notes if isinstance(n, dict) and isinstance(n.get("text"), str)]
+
+
 def _summary(notes: list) -> str:
     return "No notes yet" if not notes else f"{len(notes)} note" + ("s" if len(notes) != 1 else "")
 
@@ -85,8 +92,9 @@ class NotesApp(App):
             raise Refusal("there is nothing to add: the note is empty")
         sid = sid or self.open(ctx)
         data = ctx.data(sid)
-        n = int(data.get("nextId", len(data.get("notes", [])) + 1))
-        data.setdefault("notes", []).append({"id": f"n{n}", "text": text})
+        notes = data["notes"] = _clean(data.get("notes"))
+        n = data.get("nextId") if isinstance(data.get("nextId"), int) else len(notes) + 1
+        notes.append({"id": f"n{n}", "text": text})
         data["nextId"] = n + 1
         data["summary"] = _summary(data["notes"])
         ctx.reply(f"Added the note “{text}”.")
@@ -94,7 +102,7 @@ class NotesApp(App):
     # -- buttons ----------------------------------------------------------------------------------
     def on_action(self, ctx, sid, name, context):
         data = ctx.data(sid)
-        notes = data.setdefault("notes", [])
+        notes = data["notes"] = _clean(data.get("notes"))
         if name == "add_note":
             text = str(context.get("text", data.get("draft", "")) or "").strip()
             if not text:

@@ -22,6 +22,13 @@ _CLEAR = re.compile(r"^(?:please\s+)?(?:clear|remove|delete|drop)\s+(?:all\s+)?(
                     r"(?:\s+(?:ones|items|tasks|to-?dos))?(?:\s+from\s+" + _LIST + r")?$")
 
 
+def _clean(items) -> list[dict]:
+    """The well-formed items of a list (an agent or a client may have put anything there)."""
+    if not isinstance(items, list):
+        return []
+    return [i for i in items if isinstance(i, dict) and isinstance(i.get("text"), str)]
+
+
 def _summary(items: list) -> str:
     left = sum(1 for i in items if not i.get("done"))
     if not items:
@@ -84,8 +91,9 @@ class TodoApp(App):
         elif intent.verb in ("done", "remove"):
             sid = self._existing(ctx)
             data = ctx.data(sid)
+            data["items"] = _clean(data.get("items"))
             for text in split_items(intent.args["text"]):
-                item = self._find(data.get("items", []), text)
+                item = self._find(data["items"], text)
                 if intent.verb == "done":
                     item["done"] = True
                     ctx.reply(f"Ticked off “{item['text']}”.")
@@ -125,8 +133,8 @@ class TodoApp(App):
             raise Refusal("there is nothing to add: the item is empty")
         sid = sid or self.open(ctx)
         data = ctx.data(sid)
-        items = data.setdefault("items", [])
-        n = int(data.get("nextId", len(items) + 1))
+        items = data["items"] = _clean(data.get("items"))
+        n = data.get("nextId") if isinstance(data.get("nextId"), int) else len(items) + 1
         for text in texts:
             items.append({"id": f"t{n}", "text": text, "done": False})
             n += 1
@@ -135,7 +143,7 @@ class TodoApp(App):
         ctx.reply("Added " + ", ".join(f"“{t}”" for t in texts) + " to the todo list.")
 
     def _clear(self, ctx: Ctx, data: dict) -> None:
-        items = data.get("items", [])
+        items = _clean(data.get("items"))
         done = [i for i in items if i.get("done")]
         data["items"] = [i for i in items if not i.get("done")]
         data["summary"] = _summary(data["items"])
@@ -152,12 +160,12 @@ class TodoApp(App):
             self.add(ctx, [text], sid)
             data["newItem"] = ""
         elif name == "remove_item":
-            items = data.get("items", [])
+            items = _clean(data.get("items"))
             data["items"] = [i for i in items if i.get("id") != context.get("id")]
             data["summary"] = _summary(data["items"])
         elif name == "clear_done":
             if isinstance(context.get("items"), list):    # the ticks the user made locally
-                data["items"] = context["items"]
+                data["items"] = _clean(context["items"])
             self._clear(ctx, data)
         else:
             super().on_action(ctx, sid, name, context)
