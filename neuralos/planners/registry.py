@@ -50,7 +50,9 @@ def planner_from_folder(path: str | Path, manifest: dict | None = None) -> Plann
         raise BadInput(f"unknown planner format {fmt!r} (transformers or openai-compatible)", where=str(path))
     from neuralos.planners.transformers_planner import TransformersPlanner
 
-    return TransformersPlanner(Path(path), name=name, **params)
+    planner = TransformersPlanner(Path(path), name=name, **params)
+    planner.grammar()        # compile now (the shell loads planners off the GUI thread), not on the first intent
+    return planner
 
 
 def _looks_like_path(name: str) -> bool:
