@@ -8,9 +8,10 @@
 What one `render()` does:
 
 1. **Only what changed.** The dirty regions are the scene diff against the scene of the last frame
-   (`Scene.dirty_regions`, grown by `PASTE_MARGIN`), plus regions a fault left to the widgets (they are
-   retried). Only they are repainted; every pixel outside them is the last frame's, bit for bit. No
-   previous frame (the first one, a resize, a theme change, a renderer switch): the whole frame.
+   (`dirty_regions`: `Scene.dirty_regions`, where a window's own colour repaints only that window), grown
+   by `PASTE_MARGIN`, plus regions a fault left to the widgets (they are retried). Only they are
+   repainted; every pixel outside them is the last frame's, bit for bit. No previous frame (the first
+   one, a resize, a theme change, a renderer switch): the whole frame.
 2. **Enough context.** A region is rendered from the conditioning of a larger *context box*: the
    region grown by the model's receptive field (`receptive_field`, derived from the model config),
    aligned to the model's size step in canvas coordinates (so a crop sees the same pixel-unshuffle and
@@ -146,6 +147,31 @@ def plan_contexts(regions: list[Box], canvas: Box, margin: int, step: int = 8) -
             if merged:
                 break
     return groups
+
+
+def dirty_regions(scene: Scene, previous: Scene | None, margin: int = 0) -> list[Box]:
+    """`Scene.dirty_regions`, except that a window's own primary colour (`theme["surface_primary"]`, which
+    changes whenever a window opens or closes) repaints only that window, not the whole canvas."""
+    if previous is None or (previous.width, previous.height) != (scene.width, scene.height):
+        return scene.dirty_regions(None, margin)
+    if _base_theme(scene.theme) != _base_theme(previous.theme):
+        return scene.dirty_regions(None, margin)
+    now, before = scene.theme.get("surface_primary") or {}, previous.theme.get("surface_primary") or {}
+    recoloured = {sid for sid in now.keys() | before.keys() if now.get(sid) != before.get(sid)}
+    boxes = scene.dirty_regions(Scene(previous.width, previous.height, scene.theme, previous.nodes), margin)
+    if recoloured:
+        canvas = Box(0, 0, scene.width, scene.height)
+        for n in (*previous.nodes, *scene.nodes):
+            if n.role == "window" and n.clip is not None and (n.window or n.surface) in recoloured:
+                grown = n.clip.grow(margin).intersect(canvas)
+                if grown is not None:
+                    boxes.append(grown)
+        boxes = merge_boxes(boxes)
+    return boxes
+
+
+def _base_theme(theme: dict) -> dict:
+    return {k: v for k, v in theme.items() if k != "surface_primary"}
 
 
 # --- cache -------------------------------------------------------------------------------------------------
@@ -297,6 +323,7 @@ class LiveFrame:
     cache_misses: int = 0
     submitted: float | None = None            # perf_counter() when the request was made (LiveWorker)
     finished: float | None = None             # perf_counter() when the frame was ready
+    late: bool = False                        # ready after its deadline (counted as a miss)
 
     @property
     def changed(self) -> bool:
@@ -420,9 +447,12 @@ class LiveRenderer:
         return "neural"
 
     # -- painting ----------------------------------------------------------------------------------------
-    def render(self, scene: Scene, widgets=None, seq: int = 0) -> LiveFrame:
+    def render(self, scene: Scene, widgets=None, seq: int = 0, submitted: float | None = None,
+               deadline_ms: float | None = None, full_deadline_ms: float | None = None) -> LiveFrame:
         """The next frame for `scene`. `widgets`: the widget renderer's frame of the same scene, or a function
-        returning it (called only when some pixels must come from the widgets)."""
+        returning it (called only when some pixels must come from the widgets). With `deadline_ms` (and
+        `submitted`, the perf_counter() time of the request), a frame ready later than that after the request
+        (`full_deadline_ms` for whole frames) counts as a miss for the fallback policy."""
         with self._lock:
             t0 = time.perf_counter()
             src = _Widgets(widgets, scene.width, scene.height)
@@ -430,7 +460,18 @@ class LiveRenderer:
                 out = self._widgets_frame(scene, src, seq)
             else:
                 out = self._neural_frame_for(scene, src, seq)
+                limit = full_deadline_ms if out.full and full_deadline_ms is not None else deadline_ms
+                waited = (time.perf_counter() - (submitted if submitted is not None else t0)) * 1000.0
+                if out.widget_regions:
+                    self.policy.failure(out.reason)
+                elif limit is not None and out.changed and waited > limit:
+                    out.late = True
+                    out.reason = f"neural frame took {waited:.0f} ms (deadline {limit:.0f} ms)"
+                    self.policy.failure(out.reason)
+                else:
+                    self.policy.success()
             out.ms = (time.perf_counter() - t0) * 1000.0
+            out.submitted = submitted
             out.finished = time.perf_counter()
             self.frames += 1
             return out
@@ -450,13 +491,12 @@ class LiveRenderer:
         if prev is None or self.last_scene is None:
             regions, full = [canvas], True
         else:
-            regions = scene.dirty_regions(self.last_scene, margin=self.paste_margin)
+            regions = dirty_regions(scene, self.last_scene, margin=self.paste_margin)
             if self.repair:
                 regions = merge_boxes([*regions, *self.repair])
             full = any(r == canvas for r in regions)
         if not regions:
             self.last_scene = scene
-            self.policy.success()
             return LiveFrame(prev, scene, seq, [], [], [], False, "neural", None)
         if full:
             regions = [canvas]
@@ -475,9 +515,6 @@ class LiveRenderer:
         if frame.widget_regions:
             frame.renderer = "neural+widgets" if frame.neural_regions else "widgets"
             frame.reason = faults[0] if len(set(faults)) == 1 else "; ".join(dict.fromkeys(faults))
-            self.policy.failure(frame.reason)
-        else:
-            self.policy.success()
         if full and not frame.neural_regions:
             self.reset()                        # nothing of the model's to build on: the next frame is whole again
             self.repair = [canvas]
@@ -518,6 +555,10 @@ class LiveRenderer:
         from neuralos.neural.conditioning import CONDITIONING_VERSION
 
         nodes = tuple(n for n in scene.nodes if n.clip is not None and n.clip.intersect(ctx) is not None)
+        primaries = scene.theme.get("surface_primary") or {}
+        windows = sorted({n.window or n.surface for n in nodes if n.role == "window"})
+        theme = json.dumps([_base_theme(scene.theme), [(sid, primaries.get(sid)) for sid in windows]],
+                           sort_keys=True, default=str)
         if prev is None:
             pdig = b""
         else:
@@ -525,8 +566,7 @@ class LiveRenderer:
             pdig = hashlib.blake2b(crop.data, digest_size=16).digest()
         r = self.renderer
         return (CONDITIONING_VERSION, self.model_id, getattr(r, "steps", None), getattr(r, "seed", None),
-                getattr(r, "dtype", None), _model_dtype(r), (scene.width, scene.height), ctx,
-                json.dumps(scene.theme, sort_keys=True, default=str), nodes, pdig)
+                getattr(r, "dtype", None), _model_dtype(r), (scene.width, scene.height), ctx, theme, nodes, pdig)
 
     def _paint_regions(self, scene, prev, regions, out, frame, src, faults) -> None:
         from neuralos.neural.conditioning import build_conditioning
@@ -580,7 +620,7 @@ class LiveRenderer:
             return torch.from_numpy(build_conditioning(scene, prev))[None]
         stale = self._cond is None or self._cond_scene is None or tuple(self._cond.shape[-2:]) != (scene.height,
                                                                                                    scene.width)
-        boxes = None if stale else scene.dirty_regions(self._cond_scene)
+        boxes = None if stale else dirty_regions(scene, self._cond_scene)
         if boxes is not None and any(b == Box(0, 0, scene.width, scene.height) for b in boxes):
             boxes = None
         if boxes is None:
@@ -627,6 +667,8 @@ class _Request:
     widgets: object
     seq: int
     submitted: float
+    deadline_ms: float | None = None
+    full_deadline_ms: float | None = None
 
 
 class LiveWorker:
@@ -648,13 +690,16 @@ class LiveWorker:
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
         self._thread.start()
 
-    def submit(self, scene: Scene, widgets=None) -> int:
+    def submit(self, scene: Scene, widgets=None, deadline_ms: float | None = None,
+               full_deadline_ms: float | None = None) -> int:
+        """Queue `scene` (and its widget frame, for fallback); returns the request's number. A frame ready later
+        than `deadline_ms` after this call (`full_deadline_ms` for whole frames) counts as a miss."""
         with self._cv:
             if self._closed:
                 raise RuntimeError("the live render worker is closed")
             self._seq += 1
             dropped = self._pending
-            self._pending = _Request(scene, widgets, self._seq, time.perf_counter())
+            self._pending = _Request(scene, widgets, self._seq, time.perf_counter(), deadline_ms, full_deadline_ms)
             if dropped is not None:
                 self.dropped += 1
             self._cv.notify_all()
@@ -697,7 +742,8 @@ class LiveWorker:
                 req, self._pending, self._busy = self._pending, None, True
             try:
                 try:
-                    result = self.live.render(req.scene, req.widgets, seq=req.seq)
+                    result = self.live.render(req.scene, req.widgets, seq=req.seq, submitted=req.submitted,
+                                              deadline_ms=req.deadline_ms, full_deadline_ms=req.full_deadline_ms)
                 except Exception as e:   # render() falls back itself; this is a bug, still never a lost frame
                     log.exception("live render failed")
                     try:
@@ -707,7 +753,6 @@ class LiveWorker:
                         result = None
                 self.rendered += 1
                 if result is not None:
-                    result.submitted = req.submitted
                     try:
                         self.on_result(result)
                     except Exception:
@@ -724,7 +769,8 @@ class LiveWorker:
         self.live.reset()
         reason = _fault(e)
         self.live.policy.failure(reason)
-        return LiveFrame(frame, scene, req.seq, [full], [], [full], True, "widgets", reason, finished=time.perf_counter())
+        return LiveFrame(frame, scene, req.seq, [full], [], [full], True, "widgets", reason,
+                         submitted=req.submitted, finished=time.perf_counter())
 
 
 # --- CPU settings ------------------------------------------------------------------------------------------

@@ -45,7 +45,8 @@ from neuralos.playback.recorder import DEFAULT_FPS, Recorder
 
 DEFAULT_SIZE = (1024, 768)
 SETTLE_TIMEOUT_S = 120.0        # longest a step waits for the planner to finish
-MAX_NEURAL_FAILURES = 3          # consecutive neural failures before the run falls back for good
+MAX_NEURAL_FAILURES = 3          # consecutive faulty neural frames before the run paints with widgets ...
+RETRY_AFTER_S = 10.0             # ... for this long (video clock), then the neural renderer is retried
 MAX_VISIBLE_LIST = 12            # how many visible texts a failure message lists
 
 # Video pacing, in ticks of the deterministic clock (at 30 fps a tick is 33 ms).
@@ -221,7 +222,8 @@ class PlaybackRunner:
         self._action_signal = signal if self.route_actions else None
         if self._action_signal is not None:
             self._action_signal.connect(self._on_action)
-        self.painter = _Painter(self.canvas, self.renderer_name, self.seed)
+        self.ticks = 0
+        self.painter = _Painter(self.canvas, self.renderer_name, self.seed, clock=lambda: self.ticks / self.fps)
         if self._external_planner is not None:
             self.planner = _PlannerLink.attach(self._external_planner, self.session)
         else:
@@ -867,61 +869,76 @@ def _canvas_size(canvas) -> tuple[int, int]:
 class _Painter:
     """Paints frames of the canvas's current scene with the requested renderer.
 
-    "widgets" grabs the canvas. "auto", "neural" or a plugin name use the neural renderer when a usable
-    model loads; otherwise (or when a frame fails or is not a finite HxWx3 image) the frame comes from
-    the widgets, and the reason is recorded. After MAX_NEURAL_FAILURES failures in a row the run stays
-    on widgets.
+    "widgets" grabs the canvas. "auto", "neural" or a plugin name paint through
+    `neuralos.neural.live.LiveRenderer`, the engine the shell uses: only the dirty regions are repainted
+    (everything else stays bit-identical), painted regions are cached, and a region whose render fails
+    (an exception, non-finite pixels) gets the widget renderer's pixels, with the reason recorded. Playback
+    waits for every frame (no deadline), so the video is deterministic. After MAX_NEURAL_FAILURES faulty
+    frames in a row the run paints with widgets for RETRY_AFTER_S seconds of video, then the neural
+    renderer is retried (so is loading a model that was not there).
     """
 
-    def __init__(self, canvas, requested: str, seed: int):
+    def __init__(self, canvas, requested: str, seed: int, clock: Callable[[], float] | None = None):
+        from neuralos.neural.live import FallbackPolicy, LiveRenderer
+
         self.canvas = canvas
         self.requested = requested
-        self.neural = None
-        self.session_reason: str | None = None
-        self.failures = 0
+        self.seed = seed
         self.paints = 0
         self.paint_ms_total = 0.0
-        self.previous: np.ndarray | None = None
-        self.previous_scene = None
-        self.seed = seed
+        self.settings: dict = {}
+        self.policy = FallbackPolicy(MAX_NEURAL_FAILURES, RETRY_AFTER_S, clock or time.monotonic)
+        self.live = LiveRenderer(None, policy=self.policy)
+        self.neural = None
         if requested != "widgets":
-            self.neural, self.session_reason = _load_neural(requested, seed)
+            self._load()
+
+    def _load(self) -> None:
+        renderer, reason = _load_neural(self.requested, self.seed)
+        if renderer is not None:
+            try:
+                from neuralos.neural.live import configure
+                self.settings = configure(renderer)
+            except Exception:     # settings only make it faster
+                self.settings = {}
+        self.neural = renderer
+        self.live.set_renderer(renderer, reason=reason)
 
     @property
     def current_name(self) -> str:
-        return "neural" if self.neural is not None else "widgets"
+        if self.requested == "widgets" or self.neural is None or self.policy.retry_in() is not None:
+            return "widgets"
+        return "neural"
+
+    @property
+    def session_reason(self) -> str | None:
+        return None if self.requested == "widgets" else self.live.session_reason
+
+    @property
+    def failures(self) -> int:
+        return self.policy.consecutive
 
     def switch(self, requested: str) -> None:
         """Change renderer mid-run (a planner's shell command), with the same fallback rules."""
         self.requested = requested
-        self.neural, self.session_reason = (None, None) if requested == "widgets" else \
-            _load_neural(requested, self.seed)
-        self.failures = 0
+        self.neural = None
+        if requested == "widgets":
+            self.live.set_renderer(None, reason="the widget renderer was asked for")
+            self.policy.reset()
+        else:
+            self._load()
 
     def paint(self) -> tuple[np.ndarray, str, str | None]:
         t0 = time.perf_counter()
-        scene = self.canvas.scene() if self.neural is not None else None   # the widgets need no scene
-        reason = None
-        frame = None
-        if self.neural is not None:
-            try:
-                regions = scene.dirty_regions(self.previous_scene) if self.previous is not None else None
-                out = self.neural.render(scene, self.previous, regions)
-                frame = _check_frame(out, scene.width, scene.height)
-                self.failures = 0
-            except Exception as e:   # any renderer fault falls back for this frame, visibly
-                self.failures += 1
-                reason = f"neural renderer failed: {type(e).__name__}: {e}"
-                if self.failures >= MAX_NEURAL_FAILURES:
-                    self.neural = None
-                    self.session_reason = f"{reason} ({MAX_NEURAL_FAILURES} failures in a row; widgets from now on)"
-                frame = None
-        used = "neural" if frame is not None else "widgets"
-        if frame is None:
-            frame = _check_frame(self.canvas.grab_frame(), None, None)
-            if reason is None and self.requested != "widgets":
-                reason = self.session_reason
-        self.previous, self.previous_scene = frame, scene
+        if self.requested == "widgets":
+            frame, used, reason = _check_frame(self.canvas.grab_frame(), None, None), "widgets", None
+        else:
+            if self.neural is None and self.policy.retry_in() == 0:
+                self._load()                  # the cool-down is over: maybe the model is there now
+            scene = self.canvas.scene()
+            out = self.live.render(scene, self.canvas.grab_frame)
+            frame, used = out.frame, out.renderer
+            reason = out.reason or (self.session_reason if used == "widgets" else None)
         self.paints += 1
         self.paint_ms_total += (time.perf_counter() - t0) * 1000
         return frame, used, reason

@@ -347,3 +347,19 @@ def test_policy_counts_misses_in_a_row_and_recovers():
     assert not p.neural_allowed() and "2 failures in a row" in p.session_reason
     clock.t = 1.5
     assert p.neural_allowed() and p.session_reason is None and p.retries == 1 and p.last_reason == "late again"
+
+
+def test_opening_a_window_repaints_that_window_not_the_canvas():
+    """Opening a window adds its colour to theme["surface_primary"]; only that window is dirty."""
+    s0 = two_buttons(640, 480)
+    win = Box(300, 200, 200, 120)
+    theme = {**s0.theme, "surface_primary": {**s0.theme["surface_primary"], "new": "#00aa00"}}
+    s1 = Scene(640, 480, theme, [*s0.nodes, SceneNode("new/@window", "new", "window", "window", win, win,
+                                                      window="new")])
+    assert s1.dirty_regions(s0) == [Box(0, 0, 640, 480)]                 # the plain scene diff: everything
+    assert L.dirty_regions(s1, s0) == [win]
+    recoloured = Scene(640, 480, {**theme, "surface_primary": {**theme["surface_primary"], "new": "#aa0000"}},
+                       s1.nodes)
+    assert L.dirty_regions(recoloured, s1, margin=2) == [win.grow(2)]
+    dark = Scene(640, 480, {**theme, "dark": True}, s1.nodes)
+    assert L.dirty_regions(dark, s1) == [Box(0, 0, 640, 480)]            # a theme change repaints everything

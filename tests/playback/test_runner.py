@@ -324,9 +324,10 @@ def test_a_failing_neural_renderer_falls_back_visibly(play, monkeypatch):
     click = trace["steps"][1]
     assert click["renderer_used"] == "widgets"
     assert click["fallback_reason"].startswith("neural renderer failed: RuntimeError: out of GPU memory")
-    assert "3 failures in a row; widgets from now on" in trace["renderer"]["fallback_reason"]
+    assert "3 failures in a row; widgets for 10 s, then the neural renderer is retried" in \
+        trace["renderer"]["fallback_reason"]
     assert trace["renderer"]["used"] == "widgets"
-    assert len(painter.calls) == 5                              # 2 good frames, 3 failures, then no more tries
+    assert len(painter.calls) == 5                              # 2 good frames, 3 failures, none in the cool-down
     assert trace["steps"][-2]["fallback_reason"]                # later steps still say why
 
 
