@@ -1,0 +1,56 @@
+"""`neuralos bench`: JSON only on stdout, every section's numbers present, bad sections are bad input."""
+import json
+
+import pytest
+
+from neuralos.cli import main
+
+
+def test_bench_json_quick_prints_only_json_with_the_expected_keys(capsys):
+    assert main(["bench", "--json", "--quick", "--size", "320x240"]) == 0
+    out, err = capsys.readouterr()
+    report = json.loads(out)                                     # nothing but JSON on stdout
+    assert "bench:" in err                                       # progress went to stderr
+    assert report["size"] == [320, 240] and report["quick"] is True
+    m = report["machine"]
+    assert m["cpu"] and m["cores"] >= 1 and m["torch_threads"] >= 1 and m["device"] == "cpu" and m["qt"]
+    model = report["model"]
+    assert model["receptive_field_px"] > 0 and model["steps"] >= 1 and model["settings"]["device"] == "cpu"
+    if model["random_init"]:
+        assert "randomly initialised" in model["note"]
+    w, n = report["widgets"], report["neural"]
+    assert w["examples"][0]["full_frame_ms"] > 0 and w["full_frame_ms_median"] > 0
+    row = n["examples"][0]
+    assert row["cold_ms"] > 0 and row["warm_ms"] >= 0 and row["ratio_vs_widgets"] > 0
+    assert n["cache_hit_bit_identical"] is True and n["model_only_ms"] > 0
+    lat = report["latency"]
+    for renderer in ("widgets", "neural"):
+        for kind in ("hover", "click", "keystroke", "window_open"):
+            stats = lat[renderer][kind]
+            assert stats["n"] >= 1 and 0 < stats["p50_ms"] <= stats["p95_ms"]
+        assert lat[renderer]["typing"]["fps"] > 0
+    assert lat["neural"]["cache"]["misses"] > 0 and "hit_rate" in lat["neural"]["cache"]
+    assert set(lat["ratios"]) == {"hover", "click", "keystroke", "window_open", "typing_fps"}
+    assert lat["ratios"]["hover"]["p95"] > 0
+    assert "builtin" in report["planner"] or "error" in report["planner"]
+    assert report["startup"].get("time_to_first_frame_ms", 0) > 0 or "error" in report["startup"]
+    assert {"hover_p95_ms", "click_p95_ms", "keystroke_p95_ms", "window_open_p95_ms",
+            "cold_full_frame_ms"} <= set(report["targets"])
+
+
+def test_bench_table_and_sections(capsys):
+    assert main(["bench", "--quick", "--size", "320x240", "--sections", "widgets"]) == 0
+    out, _ = capsys.readouterr()
+    assert "machine" in out and "full frame" in out and "01_flight-status" in out
+    assert "input to pixels" not in out                         # only the asked-for section
+
+
+def test_bench_unknown_section_is_bad_input(capsys):
+    assert main(["bench", "--sections", "widgets,gpu-magic"]) == 2
+    assert "gpu-magic" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("bad", ["nope-model"])
+def test_bench_unknown_renderer_is_bad_input(capsys, bad):
+    assert main(["bench", "--quick", "--sections", "neural", "--renderer", bad]) == 2
+    assert bad in capsys.readouterr().err
