@@ -8,8 +8,9 @@
 What one `render()` does:
 
 1. **Only what changed.** The dirty regions are the scene diff against the scene of the last frame
-   (`dirty_regions`: `Scene.dirty_regions`, where a window's own colour repaints only that window), grown
-   by `PASTE_MARGIN`, plus regions a fault left to the widgets (they are retried). Only they are
+   (`dirty_regions`: `Scene.dirty_regions`, where a window's own colour repaints only that window), each
+   shrunk to where the model's conditioning maps really differ (`changed_regions`: a typed character, not
+   the whole field), grown by `PASTE_MARGIN`, plus regions a fault left to the widgets (they are retried). Only they are
    repainted; every pixel outside them is the last frame's, bit for bit. No previous frame (the first
    one, a resize, a theme change, a renderer switch): the whole frame.
 2. **Enough context.** A region is rendered from the conditioning of a larger *context box*: the
@@ -59,6 +60,7 @@ WHOLE_FRAME_SHARE = 0.6   # on a CPU, context boxes covering more than this shar
 MAX_MISSES = 3            # consecutive faulty or late frames before the session paints with widgets
 COOLDOWN_S = 10.0         # how long the session stays on widgets before the neural renderer is retried
 CACHE_BYTES = 256 << 20   # region cache budget
+REFINE_SHARE = 0.25       # dirty regions up to this share of the canvas are shrunk to where the maps differ
 
 
 # --- model geometry ---------------------------------------------------------------------------------------
@@ -168,6 +170,33 @@ def dirty_regions(scene: Scene, previous: Scene | None, margin: int = 0) -> list
                     boxes.append(grown)
         boxes = merge_boxes(boxes)
     return boxes
+
+
+def changed_regions(scene: Scene, previous: Scene | None, margin: int = 0,
+                    refine_share: float = REFINE_SHARE) -> list[Box]:
+    """Where the model's input differs between two scenes: each dirty region of the scene diff (no larger than
+    `refine_share` of the canvas) shrunk to the bounding box of the pixels whose conditioning maps differ
+    (the previous-frame maps aside), then grown by `margin`. A typed character repaints the character and
+    the cursor, not the whole field; a change the maps do not show (a node's bookkeeping) repaints nothing."""
+    from neuralos.neural.conditioning import PREVIOUS_SLICE, build_conditioning
+
+    boxes = dirty_regions(scene, previous, 0)
+    canvas = Box(0, 0, scene.width, scene.height)
+    if previous is None or any(b == canvas for b in boxes):
+        return [canvas]
+    out = []
+    for b in boxes:
+        if b.w * b.h > refine_share * canvas.w * canvas.h:
+            out.append(b)
+            continue
+        new = build_conditioning(scene, None, region=b)[:PREVIOUS_SLICE.start]
+        old = build_conditioning(previous, None, region=b)[:PREVIOUS_SLICE.start]
+        differs = np.any(new != old, axis=0)                                   # (h, w)
+        rows, cols = np.flatnonzero(differs.any(axis=1)), np.flatnonzero(differs.any(axis=0))
+        if rows.size:
+            out.append(Box(b.x + int(cols[0]), b.y + int(rows[0]), int(cols[-1] - cols[0]) + 1,
+                           int(rows[-1] - rows[0]) + 1))
+    return merge_boxes([g for g in (o.grow(margin).intersect(canvas) for o in out) if g is not None])
 
 
 def _base_theme(theme: dict) -> dict:
@@ -382,8 +411,9 @@ class LiveRenderer:
 
     renderer: a NeuralRenderer (regions with context, cache, GPU whole frames), any object with
     `render(scene, previous, regions)` (regions pasted from its output), or None (widgets only; `reason`
-    says why). margin: context pixels (default: the model's receptive field). whole_frame: render whole
-    frames (default: on CUDA). Not thread-safe by itself: one thread renders (`LiveWorker` or playback).
+    says why). margin: context pixels (default: `NEURALOS_LIVE_MARGIN`, else the model's receptive field;
+    `neuralos bench` measures what smaller margins cost in fidelity). whole_frame: render whole frames
+    (default: on CUDA). Not thread-safe by itself: one thread renders (`LiveWorker` or playback).
     """
 
     def __init__(self, renderer=None, *, reason: str | None = None, policy: FallbackPolicy | None = None,
@@ -406,8 +436,10 @@ class LiveRenderer:
             self.model_id = model_id or renderer_identity(renderer)
             self.load_reason = None if renderer is not None else (reason or "no usable neural renderer model")
             self.regional = model_margin(renderer) is not None
-            self.margin = int(self._margin_override if self._margin_override is not None
-                              else (model_margin(renderer) or 0))
+            env = os.environ.get("NEURALOS_LIVE_MARGIN", "")
+            override = self._margin_override if self._margin_override is not None else \
+                (int(env) if env.isdigit() else None)
+            self.margin = int(override if override is not None else (model_margin(renderer) or 0))
             self.step = int(getattr(renderer, "size_multiple", 8) or 8) if self.regional else 8
             self.device = _device_of(renderer)
             self.whole_frame = bool(self._whole_override if self._whole_override is not None
@@ -491,7 +523,7 @@ class LiveRenderer:
         if prev is None or self.last_scene is None:
             regions, full = [canvas], True
         else:
-            regions = dirty_regions(scene, self.last_scene, margin=self.paste_margin)
+            regions = changed_regions(scene, self.last_scene, margin=self.paste_margin)
             if self.repair:
                 regions = merge_boxes([*regions, *self.repair])
             full = any(r == canvas for r in regions)

@@ -363,3 +363,22 @@ def test_opening_a_window_repaints_that_window_not_the_canvas():
     assert L.dirty_regions(recoloured, s1, margin=2) == [win.grow(2)]
     dark = Scene(640, 480, {**theme, "dark": True}, s1.nodes)
     assert L.dirty_regions(dark, s1) == [Box(0, 0, 640, 480)]            # a theme change repaints everything
+
+
+def test_changed_regions_shrink_to_where_the_conditioning_maps_differ():
+    from neuralos.neural.conditioning import PREVIOUS_SLICE, build_conditioning
+
+    s0 = two_buttons(640, 480, field_text="ab")
+    s1 = two_buttons(640, 480, field_text="abc")                  # one more character in the field
+    (node_box,) = L.dirty_regions(s1, s0)
+    (typed,) = L.changed_regions(s1, s0)
+    assert typed.w * 3 < node_box.w and node_box.intersect(typed) == typed   # the new glyph, not the whole field
+    maps0 = build_conditioning(s0, None)[:PREVIOUS_SLICE.start]
+    maps1 = build_conditioning(s1, None)[:PREVIOUS_SLICE.start]
+    ys, xs = np.nonzero(np.any(maps0 != maps1, axis=0))
+    assert typed == Box(int(xs.min()), int(ys.min()), int(np.ptp(xs)) + 1, int(np.ptp(ys)) + 1)   # exactly those
+    hover = with_states(s0, "s/tl", {"hovered"})
+    assert L.changed_regions(hover, s0) == L.dirty_regions(hover, s0)     # a state covers the whole button
+    relabelled = dataclasses.replace(s0, nodes=[dataclasses.replace(n, text="other") if n.key == "s/tl" else n
+                                                for n in s0.nodes])
+    assert L.dirty_regions(relabelled, s0) and L.changed_regions(relabelled, s0) == []   # nothing the model sees
