@@ -75,3 +75,30 @@ def test_playback_frames_change_only_inside_dirty_regions(monkeypatch):
         assert np.array_equal(a.frame[mask], b.frame[mask])
         changed += bool(b.regions)
     assert changed >= 4 and sum(not f.full for f in frames[1:] if f.regions) >= 3   # hover, focus, typing
+
+
+def test_a_missing_model_is_looked_for_again_after_the_cool_down_on_the_video_clock(monkeypatch):
+    import neuralos.playback.runner as R
+    from neuralos.session import Session
+    from neuralos.widgets.canvas import DesktopCanvas
+
+    attempts = []
+
+    def load(requested, seed):
+        attempts.append(requested)
+        return (None, "no usable neural renderer model: not installed yet") if len(attempts) == 1 else (tiny(), None)
+
+    monkeypatch.setattr(R, "_load_neural", load)
+    clock = [0.0]
+    canvas = DesktopCanvas(Session(160, 120))
+    painter = R._Painter(canvas, "auto", 0, clock=lambda: clock[0])
+    frame, used, reason = painter.paint()
+    assert used == "widgets" and reason == "no usable neural renderer model: not installed yet"
+    assert np.array_equal(frame, canvas.grab_frame()) and painter.current_name == "widgets"
+    clock[0] = R.RETRY_AFTER_S - 0.1
+    assert painter.paint()[1] == "widgets" and len(attempts) == 1           # still cooling down
+    clock[0] = R.RETRY_AFTER_S + 0.1
+    frame, used, reason = painter.paint()
+    assert used == "neural" and reason is None and len(attempts) == 2       # found it: the model paints
+    assert painter.current_name == "neural" and not np.array_equal(frame, canvas.grab_frame())
+    canvas.close_canvas()
