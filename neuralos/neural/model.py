@@ -3,17 +3,21 @@
 One small, fully convolutional network that predicts the clean frame x0 (the "sample" parameterisation)
 from a noisy frame x_t, the timestep t and the per-pixel conditioning maps of `neuralos.neural.conditioning`:
 
-    x_t (3) ++ conditioning (C)            full resolution H x W
-      │ 1x1 conv                           mixes the C sparse maps into a few dense channels
-      ├──────────── stem_u (S) ── pixel-unshuffle x4 ──> (S·16, H/4, W/4)
-      │                                      diffusers UNet2DModel (no attention, per-pixel group norm)
-      │                            (3+F)·16, H/4, W/4 <──┘
-      │                          pixel-shuffle x4
-      │                   coarse x0 (3) ++ features (F)          full resolution again
-      └── stem_r (R) ─────────────┤
+    x_t (3) ── pixel-unshuffle x4 ───────────────────────────┐   (3·16, H/4, W/4): the noisy frame, losslessly
+    conditioning (C) ── 1x1 conv `stem` (S) ── unshuffle x4 ──┤   (S·16): per-pixel detail (glyphs, edges)
+    conditioning (C) ── avg-pool x4 ── 1x1 `pool_proj` (P) ───┤   (P): what each 4x4 patch is (roles, states, theme)
+                                                              v
+                               diffusers UNet2DModel at H/4 x W/4 (timestep embedding; no attention,
+                               per-pixel group norm) -> (3+F)·16 -> pixel-shuffle x4
+                                  coarse x0 (3) ++ features (F)          full resolution again
+    conditioning (C) ── 1x1 conv `refine_stem` (R) ──┤
                          3x3 conv ─ SiLU ─ 3x3 conv   "refinement": sees the full-resolution conditioning, so
                                   │                   glyph edges and 1-px borders land exactly
                          x0 = coarse + refinement
+
+The conditioning is never mixed with x_t before the UNet: at large t x_t is pure noise, and a narrow stem
+shared by both would bury the maps under it. Only the UNet, which knows t, sees x_t, so the refinement
+(which has no timestep input) never has to guess whether x_t is signal or noise.
 
 Why these choices:
 - pixel-unshuffle puts the expensive UNet at 1/16 of the pixels; the refinement convs are the only
@@ -26,6 +30,8 @@ Why these choices:
   regions with a context margin) must give the same pixels in both cases, so every GroupNorm is swapped for
   `PixelGroupNorm` (the same parameters, statistics taken per pixel over the channels of each group).
   The network is then a pure function of a local window (its receptive field), like a plain conv net.
+- x0 prediction with EDM preconditioning (x0 = c_skip x_t + c_out F(c_in x_t), Karras et al. 2022): at small t
+  the network only corrects x_t, so more sampling steps do refine the frame; at large t it paints from the maps.
 - x0 prediction: with conditioning this strong the clean frame is nearly determined by the scene, and an
   x0 model stays well-behaved at 1-2 sampling steps, which the step-distilled student needs.
 
@@ -112,6 +118,10 @@ class UIRendererModel(ModelMixin, ConfigMixin):
         feature_channels: int = 5,
         refine_stem_channels: int = 8,
         refine_channels: int = 16,
+        pool_channels: int = 32,
+        num_train_timesteps: int = 1000,
+        beta_schedule: str = "squaredcos_cap_v2",
+        sigma_data: float = 0.5,
         format_version: int = MODEL_FORMAT_VERSION,
     ):
         super().__init__()
@@ -119,11 +129,13 @@ class UIRendererModel(ModelMixin, ConfigMixin):
             raise ValueError(f"model format {format_version} does not match this build ({MODEL_FORMAT_VERSION}); "
                              "the conditioning maps changed, retrain the model")
         u, n = unshuffle, len(block_out_channels)
-        in_ch = sample_channels + conditioning_channels
-        # One 1x1 conv makes both the UNet's and the refinement's full-resolution inputs.
-        self.stem = nn.Conv2d(in_ch, stem_channels + refine_stem_channels, 1)
+        self.stem = nn.Conv2d(conditioning_channels, stem_channels, 1)
+        self.refine_stem = nn.Conv2d(conditioning_channels, refine_stem_channels, 1)
+        # The maps averaged over each 4x4 patch, projected: what a patch is (roles, states, theme) at the
+        # UNet's resolution, which a few per-pixel stem channels cannot carry for 43 roles.
+        self.pool_proj = nn.Conv2d(conditioning_channels, pool_channels, 1)
         self.unet = UNet2DModel(
-            in_channels=stem_channels * u * u,
+            in_channels=(sample_channels + stem_channels) * u * u + pool_channels,
             out_channels=(sample_channels + feature_channels) * u * u,
             down_block_types=("DownBlock2D",) * n,
             up_block_types=("UpBlock2D",) * n,
@@ -134,6 +146,7 @@ class UIRendererModel(ModelMixin, ConfigMixin):
             time_embedding_type="positional",
             flip_sin_to_cos=True,
             freq_shift=0,
+            resnet_time_scale_shift="scale_shift",   # t scales features, so noise can be gated out at large t
         )
         _localize_norms(self.unet)
         r_in = sample_channels + feature_channels + refine_stem_channels
@@ -144,6 +157,20 @@ class UIRendererModel(ModelMixin, ConfigMixin):
         )
         nn.init.zeros_(self.refine[-1].weight)  # starts as the identity on the coarse prediction
         nn.init.zeros_(self.refine[-1].bias)
+        # The noise schedule the model is trained under, for the preconditioning (not saved: from the config).
+        from diffusers import DDPMScheduler
+        alphas = DDPMScheduler(num_train_timesteps=num_train_timesteps, beta_schedule=beta_schedule).alphas_cumprod
+        self.register_buffer("alphas_cumprod", alphas.float().clone(), persistent=False)
+
+    def preconditioning(self, timestep: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """(c_in, c_skip, c_out), each (B, 1, 1, 1), for x_t = a x0 + s eps at `timestep` (Karras et al. 2022,
+        EDM, in variance-preserving form): x0 = c_skip x_t + c_out F(c_in x_t). Near t = 0 the network only
+        corrects x_t; near t = T, c_skip -> 0 and it paints from the conditioning alone."""
+        t = timestep.to(self.alphas_cumprod.device).round().long().clamp(0, len(self.alphas_cumprod) - 1)
+        ab = self.alphas_cumprod[t].view(-1, 1, 1, 1)
+        sd2 = self.config.sigma_data ** 2
+        norm = ab * sd2 + (1 - ab)
+        return norm.rsqrt(), ab.sqrt() * sd2 / norm, (1 - ab).sqrt() * self.config.sigma_data / norm.sqrt()
 
     @property
     def size_multiple(self) -> int:
@@ -163,29 +190,38 @@ class UIRendererModel(ModelMixin, ConfigMixin):
             timestep = torch.tensor([timestep], device=sample.device)
         timestep = timestep.reshape(-1).expand(b) if timestep.numel() == 1 else timestep.reshape(b)
 
-        # The 1x1 stem as two matmuls over the flattened maps: no concatenation or layout copy of the wide,
-        # mostly-constant conditioning (it is the largest tensor of the whole forward pass).
+        # Both 1x1 stems as one matmul over the flattened maps, one pass over the conditioning: no
+        # concatenation or layout copy of the wide, mostly-constant maps (the largest tensor of the forward pass).
         dtype = self.stem.weight.dtype
-        wgt = self.stem.weight.view(self.stem.out_channels, -1)                   # (S+R, 3+C)
-        ns = cfg.sample_channels
-        stem = (torch.matmul(wgt[:, :ns].to(dtype), sample.reshape(b, ns, h * w).to(dtype))
-                + torch.matmul(wgt[:, ns:].to(dtype), conditioning.reshape(b, -1, h * w).to(dtype))
-                + self.stem.bias.to(dtype)[:, None]).view(b, -1, h, w)            # (B, S+R, H, W)
+        S = cfg.stem_channels
+        w_c = torch.cat([self.stem.weight.view(S, -1), self.refine_stem.weight.view(cfg.refine_stem_channels, -1)])
+        bias = torch.cat([self.stem.bias, self.refine_stem.bias]).to(dtype)[:, None]
+        stem = torch.matmul(w_c.to(dtype), conditioning.reshape(b, -1, h * w).to(dtype)) + bias  # (B, S+R, HW)
+        c_in, c_skip, c_out = (c.to(dtype=dtype) for c in self.preconditioning(timestep))
+        stem = torch.cat([c_in * sample.to(dtype), stem.view(b, -1, h, w)], 1)   # (B, 3+S+R, H, W)
         m = self.size_multiple
         ph, pw = (-h) % m, (-w) % m
         if ph or pw:   # replicate-padding the pointwise stem equals stemming a replicate-padded input
-            stem = F.pad(stem, (0, pw, 0, ph), mode="replicate")                 # (B, S+R, H', W')
+            stem = F.pad(stem, (0, pw, 0, ph), mode="replicate")                 # (B, 3+S+R, H', W')
         stem = stem.contiguous(memory_format=torch.channels_last)
-        s_u, s_r = stem.split([cfg.stem_channels, cfg.refine_stem_channels], dim=1)
-        z = F.pixel_unshuffle(F.silu(s_u), cfg.unshuffle)                        # (B, S·16, H'/4, W'/4)
+        x_t, s_u, s_r = stem.split([cfg.sample_channels, S, cfg.refine_stem_channels], dim=1)
+        u = cfg.unshuffle
+        pooled = F.avg_pool2d(conditioning.to(dtype), u, ceil_mode=True)         # (B, C, ⌈H/4⌉, ⌈W/4⌉)
+        pooled = F.silu(self.pool_proj(pooled))                                  # (B, P, ⌈H/4⌉, ⌈W/4⌉)
+        if pooled.shape[-2:] != (stem.shape[-2] // u, stem.shape[-1] // u):
+            pooled = F.pad(pooled, (0, stem.shape[-1] // u - pooled.shape[-1],
+                                    0, stem.shape[-2] // u - pooled.shape[-2]), mode="replicate")
+        z = torch.cat([F.pixel_unshuffle(x_t, u), F.pixel_unshuffle(F.silu(s_u), u), pooled], 1)  # (B, (3+S)·16+P, ..)
         z = self.unet(z.contiguous(memory_format=torch.channels_last), timestep).sample  # (B, (3+F)·16, ..)
-        z = F.pixel_shuffle(z, cfg.unshuffle)                                    # (B, 3+F, H', W')
+        z = F.pixel_shuffle(z, u)                                                # (B, 3+F, H', W')
+        ns = cfg.sample_channels
         coarse = z[:, :ns]                                                       # (B, 3, H', W')
         r_in = torch.cat([coarse, F.silu(z[:, ns:]), F.silu(s_r)], 1).contiguous(memory_format=torch.channels_last)
         with torch.autocast(r_in.device.type, enabled=False):  # the output layers stay in full precision
             r_in, coarse = r_in.to(dtype), coarse.to(dtype)
             x0 = coarse + self.refine(r_in)                                      # (B, 3, H', W')
-        x0 = x0[:, :, :h, :w].contiguous()                                       # (B, 3, H, W)
+            x0 = c_skip.float() * sample.float() + c_out.float() * x0[:, :, :h, :w]  # (B, 3, H, W)
+        x0 = x0.to(dtype).contiguous()
         if not return_dict:
             return (x0,)
         return UIRendererModelOutput(sample=x0)

@@ -114,3 +114,17 @@ def test_a_few_steps_reduce_the_loss_on_a_tiny_batch():
         value.backward()
         opt.step()
     assert float(loss().detach()) < 0.5 * first
+
+
+def test_preconditioning_copies_clean_input_and_ignores_pure_noise():
+    """x0 = c_skip x_t + c_out F: at t = 0 the output is x_t up to a small correction; at t = T-1 x_t only
+    reaches the output through the network (c_skip = 0)."""
+    model = tiny_model().eval()
+    c_in, c_skip, c_out = model.preconditioning(torch.tensor([0, 999]))
+    assert c_skip[0].item() == pytest.approx(1.0, abs=1e-3) and c_out[0].item() < 0.01
+    assert c_skip[1].item() == pytest.approx(0.0, abs=1e-3) and c_out[1].item() == pytest.approx(0.5, abs=1e-3)
+    x, c = inputs(1, 32, 32)
+    x = x.clamp(-1, 1)
+    with torch.no_grad():
+        out = model(x, 0, c).sample
+    assert (out - x).abs().max() < 0.05
