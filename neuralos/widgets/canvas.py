@@ -12,10 +12,11 @@ from PySide6.QtCore import QCoreApplication, QEvent, QObject, QPoint, Qt, Signal
 from PySide6.QtGui import QColor, QImage, QPainter
 from PySide6.QtWidgets import QWidget
 
+from neuralos.a2ui.actions import build_action
+from neuralos.a2ui.functions import OpenUrlRequest
 from neuralos.desktop import MARGIN, TITLE_BAR_HEIGHT, BORDER
 from neuralos.scene import Scene
 from neuralos.session import window_title
-from neuralos.widgets import _a2ui as a2
 from neuralos.widgets.app import ensure_app
 from neuralos.widgets.components import BuildContext, Component, ModalComp
 from neuralos.widgets.theme import get_theme, surface_theme
@@ -129,8 +130,8 @@ class DesktopCanvas(QWidget):
         surface = self.session.surfaces.get(sid)
         if surface is None:
             return
-        result = a2.build_action(surface, component, scope)
-        if isinstance(result, a2.OpenUrlRequest):
+        result = build_action(surface, component, scope)
+        if isinstance(result, OpenUrlRequest):
             self.open_url_requested.emit(result.url)
         elif isinstance(result, dict) and result:
             self.action_triggered.emit(result)

@@ -6,11 +6,11 @@ from the same layout objects that painted the text.
 """
 from __future__ import annotations
 
-from PySide6.QtCore import QPoint, QRect
+from PySide6.QtCore import QPoint
 from PySide6.QtWidgets import QWidget
 
 from neuralos.scene import Box, Part, Scene, SceneNode
-from neuralos.widgets.components import ChromeButton, Component, ModalOverlay, _box, scrollbar_parts
+from neuralos.widgets.components import ChromeButton, Component, ModalOverlay, scrollbar_parts
 
 
 def _canvas_box(w: QWidget, canvas: QWidget) -> Box:
@@ -115,4 +115,4 @@ def _overlay_nodes(canvas, overlay: ModalOverlay, clip: Box | None, sid: str, no
     _walk(canvas, overlay.panel, _clip(pbox, oclip), sid, nodes)
 
 
-__all__ = ["build_scene", "_box", "QRect"]
+__all__ = ["build_scene"]
