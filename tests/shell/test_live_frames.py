@@ -151,7 +151,7 @@ def test_a_late_frame_shows_widget_pixels_then_the_model_and_repeated_misses_fal
 
         def paint(self, cond, box, width, height):
             if self.delay.is_set():
-                time.sleep(0.4)
+                time.sleep(1.0)                    # far past the 100 ms deadline, even on a busy machine
             return super().paint(cond, box, width, height)
 
     w = neural_window(tiny_neural(Slow), cooldown_s=1.0, max_misses=2)
