@@ -380,7 +380,8 @@ def bench_neural(model, size, quick: bool, progress, widgets: dict | None, keep:
     return {"what": "a whole frame through LiveRenderer: conditioning maps + the model's steps; cold = empty region "
                     "cache, warm = the same state again (a cache hit, bit-identical)",
             "device": device, "steps": getattr(model, "steps", None), "examples": rows,
-            "first_frame_ms": first_ms, "cold_ms_median": cold_med, "warm_ms_median": _median(r["warm_ms"] for r in rows),
+            "first_frame_ms": first_ms, "cold_ms_median": cold_med,
+            "warm_ms_median": _median(r["warm_ms"] for r in rows),
             "conditioning_ms_median": _median(r["conditioning_ms"] for r in rows),
             "model_only_ms": model_ms, "model_only_fps": round(1000.0 / model_ms, 1) if model_ms else None,
             "cold_fps": round(1000.0 / cold_med, 2) if cold_med else None,
@@ -659,7 +660,8 @@ def bench_settings(model, size, quick: bool, progress) -> dict:
             results[shape_name] = [{"dtype": dt, "threads": th, "channels_last": cl,
                                     "ms": _ms(statistics.median(v))} for (dt, th, cl), v in times.items()]
             diff = np.abs(outs["float32"].astype(int) - outs["bfloat16"].astype(int))
-            results[shape_name + "_bf16_vs_fp32"] = {"max_abs": int(diff.max()), "mean_abs": round(float(diff.mean()), 3)}
+            results[shape_name + "_bf16_vs_fp32"] = {"max_abs": int(diff.max()),
+                                                     "mean_abs": round(float(diff.mean()), 3)}
     finally:
         torch.set_num_threads(saved[0])
         model.dtype = saved[1]
@@ -688,10 +690,12 @@ def targets(report: dict) -> dict:
     neural = report.get("neural") or {}
     if neural.get("cold_ms_median") is not None:
         t = TARGETS["cold_full_frame_ms"]
-        out["cold_full_frame_ms"] = {"target": t, "value": neural["cold_ms_median"], "met": neural["cold_ms_median"] <= t}
+        v = neural["cold_ms_median"]
+        out["cold_full_frame_ms"] = {"target": t, "value": v, "met": v <= t}
     if str(neural.get("device", "")).startswith("cuda") and neural.get("model_only_fps") is not None:
         t = TARGETS["gpu_full_frame_fps"]
-        out["gpu_full_frame_fps"] = {"target": t, "value": neural["model_only_fps"], "met": neural["model_only_fps"] >= t}
+        v = neural["model_only_fps"]
+        out["gpu_full_frame_fps"] = {"target": t, "value": v, "met": v >= t}
     return out
 
 
@@ -728,8 +732,10 @@ def format_table(r: dict) -> str:
         for name in names:
             a, b = wrows.get(name, {}), nrows.get(name, {})
             add(f"{name[:28]:28} {_fmt(a.get('full_frame_ms')):>11} {_fmt(b.get('cold_ms')):>12} "
-                f"{_fmt(b.get('warm_ms')):>12} {_fmt(b.get('conditioning_ms')):>8} {_fmt(b.get('ratio_vs_widgets'), 'x'):>7}")
-        add(f"{'median':28} {_fmt((w or {}).get('full_frame_ms_median')):>11} {_fmt((n or {}).get('cold_ms_median')):>12} "
+                f"{_fmt(b.get('warm_ms')):>12} {_fmt(b.get('conditioning_ms')):>8} "
+                f"{_fmt(b.get('ratio_vs_widgets'), 'x'):>7}")
+        add(f"{'median':28} {_fmt((w or {}).get('full_frame_ms_median')):>11} "
+            f"{_fmt((n or {}).get('cold_ms_median')):>12} "
             f"{_fmt((n or {}).get('warm_ms_median')):>12} {_fmt((n or {}).get('conditioning_ms_median')):>8} "
             f"{_fmt((n or {}).get('ratio_vs_widgets_median'), 'x'):>7}")
         if n and n.get("margins"):
@@ -743,7 +749,8 @@ def format_table(r: dict) -> str:
     lat = r.get("latency")
     if lat:
         add("")
-        add(f"{'input to pixels':16} {'widgets p50':>12} {'p95':>8} {'neural p50':>12} {'p95':>8} {'ratio p50':>10} {'p95':>7}")
+        add(f"{'input to pixels':16} {'widgets p50':>12} {'p95':>8} {'neural p50':>12} {'p95':>8} "
+            f"{'ratio p50':>10} {'p95':>7}")
         for kind in ("hover", "click", "keystroke", "window_open"):
             a, b, q = lat["widgets"][kind], lat["neural"][kind], lat["ratios"][kind]
             add(f"{kind:16} {_fmt(a['p50_ms']):>12} {_fmt(a['p95_ms']):>8} {_fmt(b['p50_ms']):>12} "
@@ -776,8 +783,9 @@ def format_table(r: dict) -> str:
         add("CPU settings (model alone, both steps):")
         for shape, rows in st["results"].items():
             if isinstance(rows, list):
-                add("  " + shape + ": " + ", ".join(f"{x['dtype']}/{x['threads']}t/{'CL' if x['channels_last'] else 'C'}"
-                                                    f" {x['ms']:.0f} ms" for x in rows))
+                add("  " + shape + ": " + ", ".join(
+                    f"{x['dtype']}/{x['threads']}t/{'CL' if x['channels_last'] else 'C'} {x['ms']:.0f} ms"
+                    for x in rows))
             else:
                 add(f"  {shape}: {rows}")
     t = {k: v for k, v in (r.get("targets") or {}).items() if isinstance(v, dict)}

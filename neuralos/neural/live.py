@@ -856,7 +856,8 @@ def configure(renderer, device: str | None = None, threads: int | None = None, d
     env_threads = os.environ.get("NEURALOS_RENDER_THREADS")
     n = int(threads or (env_threads if env_threads and env_threads.isdigit() else 0) or default_threads())
     torch.set_num_threads(n)
-    want = (dtype or os.environ.get("NEURALOS_RENDER_DTYPE") or ("bfloat16" if cpu_supports_bf16() else "float32")).lower()
+    native = "bfloat16" if cpu_supports_bf16() else "float32"
+    want = (dtype or os.environ.get("NEURALOS_RENDER_DTYPE") or native).lower()
     want = {"bf16": "bfloat16", "fp32": "float32"}.get(want, want)
     if hasattr(renderer, "dtype") and want in ("float32", "bfloat16"):
         renderer.dtype = want

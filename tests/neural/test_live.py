@@ -3,7 +3,6 @@ import dataclasses
 import threading
 
 import numpy as np
-import pytest
 import torch
 
 from neuralos.neural import live as L
@@ -11,7 +10,7 @@ from neuralos.neural.pipeline import UIRenderPipeline, default_scheduler
 from neuralos.neural.renderer import NeuralRenderer
 from neuralos.scene import Box, Part, Scene, SceneNode, TextRun
 
-from neural_scenes import THEME, hand_scene, tiny_model
+from neural_scenes import THEME, tiny_model
 
 torch.set_num_threads(1)
 
@@ -32,8 +31,9 @@ def tiny_renderer(steps=2, seed=2, cls=NeuralRenderer):
 
 def button(key, x, y, states=()):
     box = Box(x, y, 60, 24)
-    return SceneNode(f"s/{key}", "s", key, "Button", box, box, frozenset(states), interactive=True, window="s", text=key,
-                     parts=(Part("button.primary", box),), text_runs=(TextRun(key, x + 8, y + 17, 12.0, box=box),))
+    return SceneNode(f"s/{key}", "s", key, "Button", box, box, frozenset(states), interactive=True, window="s",
+                     text=key, parts=(Part("button.primary", box),),
+                     text_runs=(TextRun(key, x + 8, y + 17, 12.0, box=box),))
 
 
 def two_buttons(w=800, h=600, hover=(), field_text="ab"):
