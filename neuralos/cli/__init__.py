@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import importlib.util
 import sys
 
 from neuralos.errors import NeuralosError
@@ -24,8 +23,6 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMANDS:
-        if importlib.util.find_spec(f"neuralos.cli.{name}") is None:  # TEMP while subcommands land
-            continue
         importlib.import_module(f"neuralos.cli.{name}").register(sub)
     return parser
 
