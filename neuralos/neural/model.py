@@ -32,6 +32,10 @@ Why these choices:
   The network is then a pure function of a local window (its receptive field), like a plain conv net.
 - x0 prediction with EDM preconditioning (x0 = c_skip x_t + c_out F(c_in x_t), Karras et al. 2022): at small t
   the network only corrects x_t, so more sampling steps do refine the frame; at large t it paints from the maps.
+  `sigma_data` is not the frames' spread (about 0.5) but how far x0 may be from what the maps alone predict
+  (0.1): c_skip is then the Bayes-optimal weight of x_t against that prediction, large only for the last few
+  steps (t < 80). With 0.5 the network has to cancel the noise in x_t pixel by pixel at mid t, which the
+  x4 unshuffle bottleneck cannot carry, and 25 DDIM steps came out worse than one.
 - x0 prediction: with conditioning this strong the clean frame is nearly determined by the scene, and an
   x0 model stays well-behaved at 1-2 sampling steps, which the step-distilled student needs.
 
@@ -121,7 +125,7 @@ class UIRendererModel(ModelMixin, ConfigMixin):
         pool_channels: int = 32,
         num_train_timesteps: int = 1000,
         beta_schedule: str = "squaredcos_cap_v2",
-        sigma_data: float = 0.5,
+        sigma_data: float = 0.1,
         format_version: int = MODEL_FORMAT_VERSION,
     ):
         super().__init__()
