@@ -121,7 +121,7 @@ def test_preconditioning_copies_clean_input_and_ignores_pure_noise():
     reaches the output through the network (c_skip = 0)."""
     model = tiny_model().eval()
     c_in, c_skip, c_out = model.preconditioning(torch.tensor([0, 999]))
-    assert c_skip[0].item() == pytest.approx(1.0, abs=1e-3) and c_out[0].item() < 0.01
+    assert c_skip[0].item() == pytest.approx(1.0, abs=0.01) and c_out[0].item() < 0.01
     assert c_skip[1].item() == pytest.approx(0.0, abs=1e-3)
     assert c_out[1].item() == pytest.approx(model.config.sigma_data, abs=1e-3)
     x, c = inputs(1, 32, 32)
