@@ -1,5 +1,6 @@
 """Safe loading: trusted classes only, shapes checked against the weights, failures become BrokenModel."""
 import json
+import re
 
 import numpy as np
 import pytest
@@ -198,11 +199,15 @@ def test_neuralos_ui_folder(models_dir, place):
 
 def test_neuralos_ui_wrong_shapes_and_format(models_dir, place):
     folder = place("ui", models_dir / "tiny-ui")
-    edit_json(folder / "model" / "config.json", conditioning_channels=69)
-    with pytest.raises(BrokenModel, match=r"model/: weights do not match the config: stem.weight is \[6, 73, 1, 1\] "
-                                          r"in the weights, the config makes \[6, 72, 1, 1\]"):
+    channels = json.loads((folder / "model" / "config.json").read_text())["conditioning_channels"]
+    edit_json(folder / "model" / "config.json", conditioning_channels=channels - 1)
+    # The stem sees the conditioning channels plus the noisy frame's: one channel fewer in the config.
+    with pytest.raises(BrokenModel, match=r"model/: weights do not match the config: stem.weight is \[\d+, (\d+), 1, 1\] "
+                                          r"in the weights, the config makes \[\d+, (\d+), 1, 1\]") as err:
         load_renderer("tiny-ui")
-    edit_json(folder / "model" / "config.json", conditioning_channels=70, format_version=999)
+    in_weights, in_config = map(int, re.search(r"is \[\d+, (\d+),.*makes \[\d+, (\d+),", str(err.value)).groups())
+    assert in_weights == in_config + 1
+    edit_json(folder / "model" / "config.json", conditioning_channels=channels, format_version=999)
     with pytest.raises(BrokenModel, match="model/config.json does not build a UIRendererModel: model format 999"):
         load_renderer("tiny-ui")
 
