@@ -22,8 +22,8 @@ from PySide6.QtNetwork import QLocalServer, QLocalSocket
 
 from shell import APP_NAME
 
-CONNECT_MS = 1000
-REPLY_MS = 5000
+CONNECT_MS = 3000
+REPLY_MS = 15000
 
 
 def server_name(key: str) -> str:
@@ -121,6 +121,9 @@ class SingleInstance(QObject):
                 if reply is not None and reply.get("ok"):
                     return client
                 client.close()
+                # Someone is listening: never take its name over (that would make two first shells).
+                self.error = f"the running neuralos ({self.name}) accepted the request but did not answer"
+                return False
             if self.server.listen(self.name):
                 return True
             # Nobody answered, yet the name is taken: a socket left behind by a crashed shell.
