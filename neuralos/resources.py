@@ -1,6 +1,7 @@
 """Where shipped files live: the repository's `assets/` and `models/`, or a frozen bundle's copy."""
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -12,7 +13,8 @@ def _root() -> Path:
 
 ROOT = _root()
 ASSETS = ROOT / "assets"
-SHIPPED_MODELS = ROOT / "models"
+# NEURALOS_SHIPPED_MODELS replaces the shipped plugin folder (the test suite points it at an empty one).
+SHIPPED_MODELS = Path(os.environ.get("NEURALOS_SHIPPED_MODELS") or ROOT / "models")
 FONTS = ASSETS / "fonts"
 A2UI_SPEC = Path(__file__).resolve().parent / "a2ui" / "spec"
 BASIC_CATALOG_ID = "https://a2ui.org/specification/v0_9/catalogs/basic/catalog.json"

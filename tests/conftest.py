@@ -1,5 +1,6 @@
 """Test-wide settings: Qt offscreen, user dirs isolated in a temp folder, shared example paths."""
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -7,6 +8,9 @@ import pytest
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+# Tests build their own tiny models: the shipped default renderer must not leak into `auto` choices
+# (subprocesses inherit this too).
+os.environ.setdefault("NEURALOS_SHIPPED_MODELS", tempfile.mkdtemp(prefix="neuralos-no-shipped-models-"))
 
 from neuralos.resources import A2UI_SPEC  # noqa: E402
 
