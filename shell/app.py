@@ -80,6 +80,7 @@ def _quit_on_signals(app) -> Callable[[], None]:
     """SIGINT/SIGTERM end the event loop normally (so the journal is flushed), not the process.
     Returns a function that puts the previous handlers back."""
     from PySide6.QtCore import QSocketNotifier
+    from shiboken6 import Shiboken
 
     try:
         rfd, wfd = os.pipe()
@@ -108,7 +109,7 @@ def _quit_on_signals(app) -> Callable[[], None]:
             signal.signal(sig, handler)
         signal.set_wakeup_fd(old_fd)
         notifier.setEnabled(False)
-        notifier.deleteLater()
+        Shiboken.delete(notifier)          # now, before its fd closes: a later socket may reuse the number
         os.close(rfd)
         os.close(wfd)
 
@@ -119,7 +120,7 @@ def run(options: ShellOptions, explicit: set[str] = frozenset(),
         on_window: Callable[[object], None] | None = None) -> int:
     """Run the shell until it quits; returns the exit code. `explicit` names options the user gave
     (only those are forwarded to a running shell). `on_window(window)` is called once it is shown."""
-    from PySide6.QtCore import QTimer
+    from PySide6.QtCore import QCoreApplication, QEvent, QTimer
 
     from neuralos.journal import Journal, JournalBusy
     from shell import single
@@ -163,6 +164,10 @@ def run(options: ShellOptions, explicit: set[str] = frozenset(),
             QTimer.singleShot(0, app.quit)
         return int(app.exec())
     finally:
+        # Closing the window posts a second Quit (its own quit() and quit-on-last-window); left queued,
+        # a later processEvents() in this process would run it outside any loop and make every nested
+        # event loop (dialogs, waits) return at once.
+        QCoreApplication.removePostedEvents(app, QEvent.Quit)
         restore_signals()
         if window is not None:
             window.shutdown()
@@ -210,15 +215,7 @@ def _open_window(options: ShellOptions, state: dict | None, journal, guard, scri
 
     guard.request_received.connect(handle)
 
-    try:
-        from neuralos.plugins.qtwatch import QtModelWatcher
-    except ImportError:
-        QtModelWatcher = None
-    if QtModelWatcher is not None:
-        watcher = QtModelWatcher(parent=window)
-        watcher.changed.connect(window.on_models_changed)
-        window.model_watcher = watcher
-        watcher.start()
+    window.watch_models()
 
     if read_stdin:
         agent = StdinAgent(session, parent=window)
