@@ -106,6 +106,7 @@ class FramePump(QObject):
     """Paints a frame after every scene change with the active renderer and measures it."""
 
     changed = Signal()                         # renderer, reason, frame time or fps changed
+    switch_failed = Signal(str, str)           # (requested name, reason): a switch failed, the previous one stays
     _loaded = Signal(object, object, str)      # (token, renderer or None, reason) from the loader thread
     _rendered = Signal(object, object)         # (token, LiveFrame) from the render worker
 
@@ -115,6 +116,7 @@ class FramePump(QObject):
         self.overlay = overlay
         self.requested = requested
         self.model = None                      # the loaded neural renderer (kept while the session is on widgets)
+        self.model_name: str | None = None     # its name: the plugin model's, or the renderer's own
         self.live: LiveRenderer | None = None
         self.worker: LiveWorker | None = None
         self.policy = FallbackPolicy()
@@ -130,7 +132,9 @@ class FramePump(QObject):
         self.settings: dict = {}
         self.last: LiveFrame | None = None
         self._times: deque[float] = deque(maxlen=240)
-        self._token = object()
+        self._token = object()                 # the render worker's: frames of an earlier worker are dropped
+        self._load_token = object()            # the latest load's: results of earlier loads are dropped
+        self._switch_from: tuple | None = None  # (requested, model) to go back to if the pending switch fails
         self._shown: np.ndarray | None = None  # the frame on the overlay, its scene and request number
         self._shown_scene = None
         self._shown_seq = 0
@@ -151,7 +155,7 @@ class FramePump(QObject):
         self._loaded.connect(self._on_loaded)
         self._rendered.connect(self._on_rendered)
         canvas.scene_changed.connect(self.schedule)
-        self.request(requested)
+        self.request(requested, keep_previous=False)
 
     # -- renderer choice --------------------------------------------------------------------------
     @property
@@ -178,28 +182,42 @@ class FramePump(QObject):
         return self.worker is not None and not self.worker.idle
 
     def describe(self) -> str:
-        """For the status line: 'widgets', 'neural', 'widgets (fallback: ...)', 'widgets (loading ...)'."""
-        if self.loading:
+        """For the status line: 'widgets', 'neural (crisp-ui)', 'widgets (fallback: ...)', 'widgets (loading ...)'."""
+        if self.loading and self.model is None:
             return f"widgets (loading {self.requested} renderer…)"
         if self.requested == "widgets":
             return "widgets"
         if self.model is None or self.policy.retry_in() is not None:
             why = self.policy.session_reason or self.reason or "no usable neural renderer model"
             return f"widgets (fallback: {why})"
-        name = getattr(self.model, "name", None)
+        name = self.model_name
         label = f"neural ({name})" if name and name != "neural" else "neural"
+        if self.loading:
+            return f"{label}; loading {self.requested} renderer…"
         if self._shown is None:
             return f"{label}, painting its first frame (widgets meanwhile)"
         if self.reason:
             return f"{label}; widgets painted part of the last frame: {self.reason}"
         return label
 
-    def request(self, requested: str) -> None:
-        """Switch renderer: `widgets` at once; neural ones load on a thread, widgets paint meanwhile."""
+    def request(self, requested: str, keep_previous: bool = True) -> None:
+        """Switch renderer: `widgets` at once; neural ones load on a thread while the current renderer
+        keeps painting. With `keep_previous`, a switch whose model fails to load goes back to the
+        previous renderer (`switch_failed` says why); without it (start-up, a vanished model) the
+        widgets paint with the reason shown and loading is retried after a cool-down."""
+        previous = self._switch_from or (self.requested, self.model)   # a pending switch's own origin
         self.requested = requested
-        self._token = token = object()        # results of an earlier request are dropped
+        self._load_token = token = object()   # results of an earlier request are dropped
+        self._switch_from = None
+        if requested != "widgets" and keep_previous and self.model is not None:
+            self._switch_from = previous      # the model in use paints until the new one is ready
+            self.loading = True
+            self.changed.emit()
+            self._load(token)
+            return
+        self._token = object()
         self._close_worker()
-        self.model, self.reason = None, None
+        self.model, self.model_name, self.reason = None, None, None
         self.policy = FallbackPolicy()
         self._show_widgets()
         if requested == "widgets":
@@ -207,6 +225,8 @@ class FramePump(QObject):
             self.changed.emit()
             self.schedule()
             return
+        if keep_previous:
+            self._switch_from = previous
         self.loading = True
         self.changed.emit()
         self._load(token)
@@ -219,14 +239,29 @@ class FramePump(QObject):
                 renderer, reason = load_renderer(requested), ""
             except Exception as e:   # any reason a model cannot be used: say it, paint with widgets
                 renderer, reason = None, str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-            self._loaded.emit(token, renderer, reason)
+            try:
+                self._loaded.emit(token, renderer, reason)
+            except RuntimeError:     # the window closed while the model loaded
+                pass
 
         threading.Thread(target=load, name="neuralos-renderer-load", daemon=True).start()
 
     def _on_loaded(self, token, renderer, reason: str) -> None:
-        if token is not self._token or self._closed:
+        if token is not self._load_token or self._closed:
             return
         self.loading = False
+        switch, self._switch_from = self._switch_from, None
+        if renderer is None and switch is not None:     # a failed switch: back to what was in use
+            name, reason = self.requested, reason or "no usable neural renderer model"
+            previous, model = switch
+            log.warning("cannot switch the renderer to %r, keeping %r: %s", name, previous, reason)
+            if model is not None and model is self.model:
+                self.requested = previous
+                self.changed.emit()
+            else:
+                self.request(previous, keep_previous=False)
+            self.switch_failed.emit(name, reason)
+            return
         if renderer is None:
             self.reason = reason or "no usable neural renderer model"
             self.policy.disable(self.reason)
@@ -236,15 +271,16 @@ class FramePump(QObject):
             self.changed.emit()
             self.schedule()
             return
-        self._install(renderer)
+        self._install(renderer, None if self.requested in BUILTIN else self.requested)
 
-    def _install(self, renderer) -> None:
+    def _install(self, renderer, name: str | None = None) -> None:
         """Paint with `renderer` from now on (a fresh engine: the next frame is whole)."""
         from neuralos.neural.live import configure
 
         self._close_worker()
         self._token = token = object()
         self.model, self.reason = renderer, None
+        self.model_name = name or getattr(renderer, "name", None)
         self.policy.reset()
         self._show_widgets()
         if renderer is not None:
@@ -268,7 +304,7 @@ class FramePump(QObject):
     def close(self) -> None:
         """Stop rendering (the window is closing)."""
         self._closed = True
-        self._token = object()
+        self._token = self._load_token = object()
         self._retry.stop()
         self._timer.stop()
         self._close_worker()
@@ -277,7 +313,7 @@ class FramePump(QObject):
         if self._closed or self.requested == "widgets":
             return
         if self.model is None and not self.loading:
-            self._load(self._token)           # a model may have been installed since
+            self._load(self._load_token)      # a model may have been installed since
         else:
             self.schedule()                   # the cool-down is over: paint with the model again
 

@@ -55,9 +55,15 @@ class ShellPlanner(QObject):
         from neuralos.planners import registry
 
         try:
-            self._ready.emit(registry.get_planner(self.name), "")
+            planner, reason = registry.get_planner(self.name), ""
         except Exception as e:   # unknown name, broken model folder, missing library: say why
-            self._ready.emit(None, str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__)
+            planner, reason = None, str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        try:
+            self._ready.emit(planner, reason)
+        except RuntimeError:     # the shell dropped this planner while it loaded (switched again, closed)
+            close = getattr(planner, "close", None)
+            if callable(close):
+                close()
 
     def _on_ready(self, planner, reason: str) -> None:
         self.loading = False

@@ -142,6 +142,7 @@ class MainWindow(QMainWindow):
         self.error_box: QMessageBox | None = None
         self.models: list = []
         self._jobs: list = []           # the user's planner requests still running (intents, actions)
+        self.pending_planner: ShellPlanner | None = None   # a planner being switched to, still loading
 
         self.intent_bar = IntentBar(self)
         self.canvas = DesktopCanvas(session)
@@ -174,6 +175,7 @@ class MainWindow(QMainWindow):
 
         self.frames = FramePump(self.canvas, self.overlay, renderer, self)
         self.frames.changed.connect(self._update_renderer_status)
+        self.frames.switch_failed.connect(self._on_renderer_switch_failed)
         self.planner = self._make_planner(planner, planner_timeout)
         self.intent_bar.submitted.connect(self.submit_intent)
         self.intent_bar.cancel_requested.connect(self.cancel_plan)
@@ -279,7 +281,8 @@ class MainWindow(QMainWindow):
         self._check_model_actions()
 
     def _check_model_actions(self) -> None:
-        for group, current in ((self.renderer_group, self.frames.requested), (self.planner_group, self.planner.name)):
+        planner = self.pending_planner or self.planner
+        for group, current in ((self.renderer_group, self.frames.requested), (self.planner_group, planner.name)):
             for act in group.actions():
                 act.setChecked(act.data() == current)
 
@@ -290,9 +293,20 @@ class MainWindow(QMainWindow):
         names = {m.name for m in self.models if m.ok}
         gone = self.frames.requested
         if gone not in BUILTIN and gone not in names:
-            self.set_renderer("auto")
+            self.set_renderer("auto", keep_previous=False)     # never keep painting with a vanished model
             self.status.show_message(f"Renderer {gone!r} is gone from the plugin folder; switched to auto.",
                                      error=True)
+
+    def watch_models(self, interval: float = 1.0) -> None:
+        """List the plugin folders' models now and follow their changes while running (no restart)."""
+        try:
+            from neuralos.plugins.qtwatch import QtModelWatcher
+        except ImportError:
+            return
+        if getattr(self, "model_watcher", None) is None:
+            self.model_watcher = QtModelWatcher(parent=self, interval=interval)
+            self.model_watcher.changed.connect(self.on_models_changed)
+            self.model_watcher.start()
 
     def rescan_models(self) -> None:
         watcher = getattr(self, "model_watcher", None)
@@ -309,26 +323,49 @@ class MainWindow(QMainWindow):
         self.status.show_message(f"Plugin folders rescanned: {len(self.models)} model(s).")
 
     # -- renderer, planner, theme -----------------------------------------------------------------
-    def set_renderer(self, name: str) -> None:
-        self.frames.request(name)
+    def set_renderer(self, name: str, keep_previous: bool = True) -> None:
+        """Switch the renderer while running; if the new one fails to load, the previous one stays."""
+        self.frames.request(name, keep_previous=keep_previous)
         self._check_model_actions()
         self.status.show_message(f"Renderer: {name} requested.")
 
+    def _on_renderer_switch_failed(self, name: str, reason: str) -> None:
+        self._check_model_actions()
+        self.status.show_message(f"Could not switch the renderer to {name}: {reason}. "
+                                 f"Still using {self.frames.describe()}.", error=True)
+
     def set_planner(self, name: str) -> None:
+        """Switch the planner while running. The new one loads while the current one stays in use;
+        it replaces it only when it loaded, else the current one stays and the status line says why."""
+        self._drop_pending_planner()
         if name == self.planner.name and self.planner.available:
+            self._update_planner_status()
+            self._check_model_actions()
             return
-        old = self.planner
-        old.close()
-        self.planner = self._make_planner(name, old.timeout)
-        old.deleteLater()
-        self._jobs = []
-        self.intent_bar.set_busy(False)
+        if self.planner.available:
+            self.pending_planner = self._make_planner(name, self.planner.timeout)
+            self.status.show_message(f"Planner: loading {name}…")
+        else:                                   # nothing usable to keep: replace it at once
+            self._replace_planner(self._make_planner(name, self.planner.timeout))
         self._update_planner_status()
         self._check_model_actions()
 
+    def _replace_planner(self, planner: ShellPlanner) -> None:
+        old, self.planner = self.planner, planner
+        old.close()
+        old.deleteLater()
+        self._jobs = []
+        self.intent_bar.set_busy(False)
+
+    def _drop_pending_planner(self) -> None:
+        pending, self.pending_planner = self.pending_planner, None
+        if pending is not None:
+            pending.close()
+            pending.deleteLater()
+
     def _make_planner(self, name: str, timeout: float | None) -> ShellPlanner:
         planner = ShellPlanner(self.session, name, lambda: self.frames.active, self, timeout)
-        planner.loaded.connect(self._on_planner_loaded)
+        planner.loaded.connect(lambda: self._on_planner_loaded(planner))
         planner.started.connect(self._on_plan_started)
         planner.progress.connect(self._on_plan_progress)
         planner.finished.connect(self._on_plan_finished)
@@ -372,6 +409,8 @@ class MainWindow(QMainWindow):
             text = f"planner: {p.name} (loading…)"
         elif p.available:
             text = f"planner: {p.name}"
+            if self.pending_planner is not None:
+                text += f" (loading {self.pending_planner.name}…)"
         else:
             text = f"planner: none ({p.reason})"
         self.status.planner.setText(text if len(text) < 60 else text[:57] + "…")
@@ -458,7 +497,19 @@ class MainWindow(QMainWindow):
         self.planner.cancel()
         self.status.show_message("Cancelling…")
 
-    def _on_planner_loaded(self) -> None:
+    def _on_planner_loaded(self, planner: ShellPlanner | None = None) -> None:
+        if planner is not None and planner is self.pending_planner:
+            self.pending_planner = None
+            if planner.available:
+                self._replace_planner(planner)
+                self.status.show_message(f"Planner: switched to {planner.name}.")
+            else:
+                planner.close()
+                planner.deleteLater()
+                self.status.show_message(f"Could not switch the planner to {planner.name}: {planner.reason}. "
+                                         f"Still using {self.planner.name}.", error=True)
+        elif planner is not None and planner is not self.planner:
+            return                              # a dropped switch
         self._update_planner_status()
         self._check_model_actions()
 
@@ -563,6 +614,7 @@ class MainWindow(QMainWindow):
         self._unsubscribe = None
         self._fps_timer.stop()
         self.frames.close()
+        self._drop_pending_planner()
         playback = getattr(self, "playback", None)
         if playback is not None and not playback.done:
             playback.stop()

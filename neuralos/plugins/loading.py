@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+import threading
 from pathlib import Path
 
 from neuralos.errors import BadInput, NeuralosError
@@ -23,6 +24,11 @@ from neuralos.plugins.formats import all_formats
 from neuralos.plugins.weights import tensor_shapes, weight_files
 
 SAFE = {"local_files_only": True, "use_safetensors": True, "trust_remote_code": False}
+# One load at a time in the process: diffusers/accelerate and transformers build models under
+# process-wide patches (`init_empty_weights` replaces `nn.Module.register_parameter`, `no_init_weights`
+# the `torch.nn.init` functions), so a planner loading on one thread while a renderer loads on another
+# (the shell does both) would get meta tensors ("Cannot copy out of meta tensor").
+_LOAD_LOCK = threading.RLock()
 
 
 class BrokenModel(BadInput):
@@ -75,7 +81,7 @@ def _load(info: ModelInfo, device: str) -> object:
     if fmt is None:
         raise BrokenModel(info, f"unknown format {info.format!r}")
     try:
-        with _quiet():
+        with _LOAD_LOCK, _quiet():
             obj = fmt.load(info, device)
     except BrokenModel:
         raise
