@@ -2,7 +2,7 @@
 
     neuralos train teacher --data data/ui --out runs/teacher --steps 20000
     neuralos train distill --data data/ui --teacher runs/teacher/pipeline --out runs/student --student-steps 2
-    accelerate launch -m neuralos.cli train teacher ...          # one or many GPUs, one or many nodes
+    accelerate launch -m neuralos train teacher ...              # one or many GPUs, one or many nodes
 
 Each writes OUT/pipeline (a UIRenderPipeline plugin folder), OUT/checkpoints/step-N (resume with --resume)
 and OUT/log.jsonl. See `neuralos.neural.train` for the objectives and the distillation method.

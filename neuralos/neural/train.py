@@ -1,7 +1,7 @@
 """Training: the teacher (`neuralos train teacher`) and its step-distilled student (`neuralos train distill`).
 
 One loop file, one dataclass config, `accelerate` underneath: the same code runs on a 2-core CPU at small
-scale and on one or many GPUs (`accelerate launch -m neuralos.cli train teacher ...`, multi-node included).
+scale and on one or many GPUs (`accelerate launch -m neuralos train teacher ...`, multi-node included).
 
 Teacher
     A UIRendererModel trained from scratch with the standard DDPM objective in its x0 form: sample t uniformly,
