@@ -2,6 +2,14 @@
 from __future__ import annotations
 
 
+def first_line(e: BaseException, limit: int = 300) -> str:
+    """An exception's message for a one-line report: its first line, shortened (library errors run
+    long); its type name when it has no message."""
+    text = str(e).strip()
+    text = text.splitlines()[0] if text else type(e).__name__
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
 class NeuralosError(Exception):
     """Base class: a message for a person, printed without a traceback."""
 

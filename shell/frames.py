@@ -28,6 +28,7 @@ from PySide6.QtCore import QObject, QRect, Qt, QTimer, Signal
 from PySide6.QtGui import QImage, QPainter
 from PySide6.QtWidgets import QWidget
 
+from neuralos.errors import first_line
 from neuralos.neural.live import (MAX_MISSES, PASTE_MARGIN, FallbackPolicy, LiveFrame, LiveRenderer, LiveWorker,
                                   check_frame, dirty_regions)
 
@@ -238,7 +239,7 @@ class FramePump(QObject):
             try:
                 renderer, reason = load_renderer(requested), ""
             except Exception as e:   # any reason a model cannot be used: say it, paint with widgets
-                renderer, reason = None, str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+                renderer, reason = None, first_line(e)
             try:
                 self._loaded.emit(token, renderer, reason)
             except RuntimeError:     # the window closed while the model loaded

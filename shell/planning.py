@@ -11,6 +11,7 @@ from typing import Callable
 
 from PySide6.QtCore import QObject, Qt, Signal
 
+from neuralos.errors import first_line
 from neuralos.planners.base import PlannerError
 
 
@@ -57,7 +58,7 @@ class ShellPlanner(QObject):
         try:
             planner, reason = registry.get_planner(self.name), ""
         except Exception as e:   # unknown name, broken model folder, missing library: say why
-            planner, reason = None, str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+            planner, reason = None, first_line(e)
         try:
             self._ready.emit(planner, reason)
         except RuntimeError:     # the shell dropped this planner while it loaded (switched again, closed)

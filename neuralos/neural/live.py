@@ -50,6 +50,7 @@ from typing import Callable
 
 import numpy as np
 
+from neuralos.errors import first_line
 from neuralos.scene import Box, Scene, merge_boxes
 
 log = logging.getLogger(__name__)
@@ -399,9 +400,8 @@ def check_frame(out, width: int, height: int) -> np.ndarray:
 
 
 def _fault(e: BaseException) -> str:
-    text = str(e).strip().splitlines()[0] if str(e).strip() else ""
-    return f"neural renderer failed: {type(e).__name__}: {text}" if text else \
-        f"neural renderer failed: {type(e).__name__}"
+    text = first_line(e)
+    return f"neural renderer failed: {type(e).__name__}" + (f": {text}" if text != type(e).__name__ else "")
 
 
 # --- the engine ---------------------------------------------------------------------------------------------

@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 from typing import Callable, Iterator
 
-from neuralos.errors import BadInput
+from neuralos.errors import BadInput, first_line
 from neuralos.planners.base import PlannerError, PlannerState
 from neuralos.planners.llm import ChatPlanner
 from neuralos.planners.prompt import LEVELS, build_chat, plain_prompt
@@ -54,8 +54,7 @@ def load_folder(path: str | Path, device: str = "cpu"):
         model = AutoModelForCausalLM.from_pretrained(str(path), config=config, use_safetensors=True,
                                                      dtype=torch.float32 if device == "cpu" else "auto", **safe)
     except Exception as e:
-        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-        raise BadInput(f"cannot load the model: {first}", where=str(path)) from None
+        raise BadInput(f"cannot load the model: {first_line(e)}", where=str(path)) from None
     finally:
         if bars:
             hf_logging.enable_progress_bar()

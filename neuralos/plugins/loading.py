@@ -17,7 +17,7 @@ import importlib
 import threading
 from pathlib import Path
 
-from neuralos.errors import BadInput, NeuralosError
+from neuralos.errors import BadInput, NeuralosError, first_line
 from neuralos.plugins.checks import pipeline_components, read_json
 from neuralos.plugins.discovery import ModelInfo, discover, find, inspect
 from neuralos.plugins.formats import all_formats
@@ -93,12 +93,6 @@ def _load(info: ModelInfo, device: str) -> object:
     if not callable(getattr(obj, method, None)):
         raise BrokenModel(info, f"the loaded {info.kind} ({type(obj).__name__}) has no {method}() method")
     return obj
-
-
-def first_line(e: Exception, limit: int = 300) -> str:
-    """The first line of an exception's message, shortened: library errors run long."""
-    text = str(e).strip().splitlines()[0] if str(e).strip() else repr(e)
-    return text if len(text) <= limit else text[:limit] + "..."
 
 
 @contextlib.contextmanager

@@ -12,7 +12,8 @@ import threading
 import numpy as np
 
 from neuralos.plugins.discovery import ModelInfo
-from neuralos.plugins.loading import BrokenModel, first_line, load_planner, load_renderer
+from neuralos.errors import first_line
+from neuralos.plugins.loading import BrokenModel, load_planner, load_renderer
 from neuralos.scene import Box, Scene, SceneNode, TextRun
 
 VERIFY_SIZE = 64
