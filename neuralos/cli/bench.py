@@ -212,7 +212,7 @@ def make_renderer(spec: str, device: str = "auto"):
     import torch
 
     from neuralos.errors import NeuralosError
-    from neuralos.neural.live import configure, model_margin
+    from neuralos.neural.live import configure, model_margin, receptive_field
     from neuralos.neural.renderer import DEFAULT_MODEL, default_renderer_path, load_default_renderer, load_renderer
 
     if device == "auto":
@@ -242,8 +242,10 @@ def make_renderer(spec: str, device: str = "auto"):
         pipe.to(device)
     info["settings"] = configure(r, device=device)
     info["steps"] = getattr(r, "steps", None)
-    info["receptive_field_px"] = model_margin(r)
     model = getattr(r, "model", None)
+    if model is not None and "block_out_channels" in getattr(model, "config", {}):
+        info["receptive_field_px"] = receptive_field(model.config)
+    info["context_margin_px"] = model_margin(r)
     if model is not None:
         info["parameters"] = int(sum(p.numel() for p in model.parameters()))
         info["config"] = {k: (list(v) if isinstance(v, tuple) else v) for k, v in dict(model.config).items()
@@ -330,6 +332,7 @@ def bench_neural(model, size, quick: bool, progress, widgets: dict | None, keep:
     paths = examples(quick)
     first_ms = None
     identical = True
+    scenes = []
     for i, path in enumerate(paths):
         progress(f"neural {i + 1}/{len(paths)}: {path.stem} (a whole frame)")
         if path.stem in keep:
@@ -357,6 +360,7 @@ def bench_neural(model, size, quick: bool, progress, widgets: dict | None, keep:
         warm = LiveRenderer(model, cache=cache).render(scene, frame)
         warm_s = time.perf_counter() - t0
         identical &= bool(warm.cache_hits == 1 and np.array_equal(warm.frame, cold.frame))
+        scenes.append(scene)
         if cold.renderer != "neural":
             raise RuntimeError(f"the neural renderer failed on {path.stem}: {cold.reason}")
         rows.append({"example": path.stem, "cold_ms": _ms(cold_s), "warm_ms": _ms(warm_s),
@@ -376,7 +380,7 @@ def bench_neural(model, size, quick: bool, progress, widgets: dict | None, keep:
     model_ms = _ms(statistics.median(times))
     cold_med = _median(r["cold_ms"] for r in rows)
     progress("neural: context margins")
-    margins = margin_sweep(model, scene, quick)
+    margins = margin_sweep(model, scenes[: 1 if quick else 4], quick)
     return {"what": "a whole frame through LiveRenderer: conditioning maps + the model's steps; cold = empty region "
                     "cache, warm = the same state again (a cache hit, bit-identical)",
             "device": device, "steps": getattr(model, "steps", None), "examples": rows,
@@ -389,40 +393,48 @@ def bench_neural(model, size, quick: bool, progress, widgets: dict | None, keep:
             "cache_hit_bit_identical": identical, "margins": margins}
 
 
-def margin_sweep(model, scene, quick: bool) -> dict:
-    """A button-sized region rendered with smaller context margins than the receptive field: time, and how far
-    its pixels are from the whole frame's (the same scene and previous frame). What a smaller
-    NEURALOS_LIVE_MARGIN would buy, and cost, for this model."""
+def margin_sweep(model, scenes: list, quick: bool) -> dict:
+    """Component-sized regions rendered with smaller context margins than the receptive field: time, and how
+    far their pixels are from the whole frame's (the same scene and previous frame), over up to 4 interactive
+    components in each scene. What a smaller margin (`context_margin` in a model folder's model_index.json,
+    or NEURALOS_LIVE_MARGIN) buys, and costs, for this model."""
     import numpy as np
     import torch
 
     from neuralos.neural.conditioning import build_conditioning
-    from neuralos.neural.live import _device_of, context_box, model_margin
+    from neuralos.neural.live import _device_of, context_box, model_margin, receptive_field
     from neuralos.scene import Box
 
     device = _device_of(model)
-    canvas = Box(0, 0, scene.width, scene.height)
-    node = next((n for n in scene.nodes if n.interactive and n.role == "Button" and n.clip is not None), None)
-    region = node.clip if node is not None else Box(scene.width // 2 - 48, scene.height // 2 - 16, 96, 32)
-    first = model.paint(build_conditioning(scene, None), canvas, scene.width, scene.height)
-    whole = model.paint(build_conditioning(scene, first), canvas, scene.width, scene.height)
-    rf = model_margin(model)
-    rows = []
-    for m in dict.fromkeys([rf, 64, 32, 16] if not quick else [rf, 32]):
-        ctx = context_box(region, canvas, m, getattr(model, "size_multiple", 8))
-        cond = build_conditioning(scene, first, region=ctx)
-        model.paint(cond, ctx, scene.width, scene.height)
-        _sync(torch, device)
-        t0 = time.perf_counter()
-        painted = model.paint(cond, ctx, scene.width, scene.height)
-        _sync(torch, device)
-        ms = _ms(time.perf_counter() - t0)
-        got = painted[region.y - ctx.y:region.bottom - ctx.y, region.x - ctx.x:region.right - ctx.x].astype(int)
-        want = whole[region.y:region.bottom, region.x:region.right].astype(int)
-        diff = np.abs(got - want)
-        rows.append({"margin_px": m, "context": [ctx.w, ctx.h], "ms": ms, "max_abs_diff": int(diff.max()),
-                     "mean_abs_diff": round(float(diff.mean()), 3)})
-    return {"region": [region.x, region.y, region.w, region.h], "receptive_field_px": rf, "rows": rows}
+    rf = receptive_field(model.model.config)
+    margins = list(dict.fromkeys([rf, 64, 32, 16] if not quick else [rf, 32]))
+    samples: dict[int, list[tuple[float, int, float]]] = {m: [] for m in margins}   # (ms, max diff, mean diff)
+    for scene in scenes:
+        canvas = Box(0, 0, scene.width, scene.height)
+        nodes = [n for n in scene.nodes if n.interactive and n.clip is not None and n.clip.w * n.clip.h >= 64]
+        picked = nodes[:: max(1, len(nodes) // 4)][: 1 if quick else 4] or \
+            [None]   # no interactive component: a button-sized box in the middle
+        first = model.paint(build_conditioning(scene, None), canvas, scene.width, scene.height)
+        whole = model.paint(build_conditioning(scene, first), canvas, scene.width, scene.height)
+        for node in picked:
+            region = node.clip if node is not None else Box(scene.width // 2 - 48, scene.height // 2 - 16, 96, 32)
+            want = whole[region.y:region.bottom, region.x:region.right].astype(int)
+            for m in margins:
+                ctx = context_box(region, canvas, m, getattr(model, "size_multiple", 8))
+                cond = build_conditioning(scene, first, region=ctx)
+                _sync(torch, device)
+                t0 = time.perf_counter()
+                painted = model.paint(cond, ctx, scene.width, scene.height)
+                _sync(torch, device)
+                ms = _ms(time.perf_counter() - t0)
+                got = painted[region.y - ctx.y:region.bottom - ctx.y, region.x - ctx.x:region.right - ctx.x]
+                diff = np.abs(got.astype(int) - want)
+                samples[m].append((ms, int(diff.max()), float(diff.mean())))
+    rows = [{"margin_px": m, "ms_median": _median(ms for ms, _, _ in got),
+             "max_abs_diff": max(d for _, d, _ in got), "mean_abs_diff": round(float(np.mean([d for _, _, d in got])), 3)}
+            for m, got in samples.items()]
+    return {"scenes": len(scenes), "regions": len(samples[margins[0]]), "receptive_field_px": rf,
+            "margin_in_use_px": model_margin(model), "rows": rows}
 
 
 # --- latency: input to pixels --------------------------------------------------------------------------------
@@ -740,7 +752,7 @@ def format_table(r: dict) -> str:
             f"{_fmt((n or {}).get('ratio_vs_widgets_median'), 'x'):>7}")
         if n and n.get("margins"):
             add("context margin (px: ms, max/mean |region - whole frame|): " + ", ".join(
-                f"{x['margin_px']}: {x['ms']:.0f} ms, {x['max_abs_diff']}/{x['mean_abs_diff']}"
+                f"{x['margin_px']}: {x['ms_median']:.0f} ms, {x['max_abs_diff']}/{x['mean_abs_diff']}"
                 for x in n["margins"]["rows"]))
         if n:
             add(f"neural: first frame {_fmt(n.get('first_frame_ms'), ' ms')} · model alone "

@@ -14,7 +14,8 @@ What one `render()` does:
    repainted; every pixel outside them is the last frame's, bit for bit. No previous frame (the first
    one, a resize, a theme change, a renderer switch): the whole frame.
 2. **Enough context.** A region is rendered from the conditioning of a larger *context box*: the
-   region grown by the model's receptive field (`receptive_field`, derived from the model config),
+   region grown by the model's context margin (`model_margin`: the `context_margin` its folder declares,
+   measured with `neuralos bench`, else its receptive field `receptive_field`, derived from the config),
    aligned to the model's size step in canvas coordinates (so a crop sees the same pixel-unshuffle and
    downsampling grid as a whole frame) and rounded up to `BUCKET` pixels (fewer distinct shapes, so
    oneDNN's per-shape kernels stay warm). Nearby regions share one context box when that is cheaper.
@@ -100,12 +101,15 @@ def receptive_field(config) -> int:
 
 
 def model_margin(renderer) -> int | None:
-    """The context margin for a NeuralRenderer (its model's receptive field); None for other renderers."""
+    """The context margin for a NeuralRenderer: the `context_margin` its model folder declares (measured with
+    `neuralos bench`: how far the trained model's pixels really depend on), else its model's receptive field;
+    None for other renderers."""
     model = getattr(renderer, "model", None)
     config = getattr(model, "config", None)
     if config is None or "block_out_channels" not in config or not callable(getattr(renderer, "paint", None)):
         return None
-    return receptive_field(config)
+    declared = getattr(renderer, "context_margin", None)
+    return int(declared) if declared is not None else receptive_field(config)
 
 
 def context_box(region: Box, canvas: Box, margin: int, step: int = 8, bucket: int = BUCKET) -> Box:

@@ -10,7 +10,9 @@ is an ordinary plugin folder:
 
 The teacher samples with DDIM (deterministic, eta = 0) at 25+ steps; the distilled student uses the same
 scheduler class at 1-2 steps ("trailing" spacing, so its first step starts from pure noise at t = T-1).
-`default_num_inference_steps` (in model_index.json) records how many steps the folder's model wants.
+`default_num_inference_steps` (in model_index.json) records how many steps the folder's model wants;
+`context_margin` (optional) how many pixels of context a dirty region needs for this trained model to paint
+it as it paints the whole frame (measured by `neuralos bench`; without it, the model's receptive field).
 """
 from __future__ import annotations
 
@@ -61,10 +63,12 @@ class UIRenderPipeline(DiffusionPipeline):
 
     model_cpu_offload_seq = "model"
 
-    def __init__(self, model: UIRendererModel, scheduler: DDIMScheduler, default_num_inference_steps: int = 25):
+    def __init__(self, model: UIRendererModel, scheduler: DDIMScheduler, default_num_inference_steps: int = 25,
+                 context_margin: int | None = None):
         super().__init__()
         self.register_modules(model=model, scheduler=scheduler)
-        self.register_to_config(default_num_inference_steps=int(default_num_inference_steps))
+        self.register_to_config(default_num_inference_steps=int(default_num_inference_steps),
+                                context_margin=None if context_margin is None else int(context_margin))
 
     @torch.no_grad()
     def __call__(self, conditioning: torch.Tensor | np.ndarray, num_inference_steps: int | None = None,

@@ -62,6 +62,12 @@ class NeuralRenderer:
     def size_multiple(self) -> int:
         return self.model.size_multiple
 
+    @property
+    def context_margin(self) -> int | None:
+        """Context pixels the live renderer grows dirty regions by, as the model folder declares (None: the
+        model's receptive field)."""
+        return self.pipeline.config.get("context_margin")
+
     # --- public -------------------------------------------------------------------------------------------
     def render(self, scene: Scene, previous: np.ndarray | None = None,
                regions: list[Box] | None = None) -> np.ndarray:

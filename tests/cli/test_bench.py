@@ -23,6 +23,10 @@ def test_bench_json_quick_prints_only_json_with_the_expected_keys(capsys):
     row = n["examples"][0]
     assert row["cold_ms"] > 0 and row["warm_ms"] >= 0 and row["ratio_vs_widgets"] > 0
     assert n["cache_hit_bit_identical"] is True and n["model_only_ms"] > 0
+    sweep = n["margins"]                                         # region alone vs whole frame, per margin
+    assert sweep["regions"] >= 1 and sweep["margin_in_use_px"] == model["context_margin_px"]
+    assert [r["margin_px"] for r in sweep["rows"]] == [model["receptive_field_px"], 32]
+    assert all(r["ms_median"] > 0 and 0 <= r["mean_abs_diff"] <= r["max_abs_diff"] <= 255 for r in sweep["rows"])
     lat = report["latency"]
     for renderer in ("widgets", "neural"):
         for kind in ("hover", "click", "keystroke", "window_open"):

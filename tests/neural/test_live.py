@@ -88,6 +88,30 @@ def test_receptive_field_from_the_config_covers_what_the_model_really_reads():
     assert deeper > 2 * reach - 40                       # one more level roughly doubles the reach
 
 
+def test_a_model_folder_can_declare_its_context_margin(tmp_path):
+    """`context_margin` in model_index.json (measured by `neuralos bench`) replaces the receptive field as the
+    live renderer's margin; it survives save/load; without it the receptive field is used."""
+    pipe = UIRenderPipeline(model=tiny_model(seed=1), scheduler=default_scheduler(), default_num_inference_steps=1,
+                            context_margin=24)
+    pipe.save_pretrained(str(tmp_path / "m"), safe_serialization=True)
+    loaded = NeuralRenderer(UIRenderPipeline.from_pretrained(str(tmp_path / "m"), local_files_only=True))
+    assert loaded.context_margin == 24
+    assert L.model_margin(loaded) == 24 and L.LiveRenderer(loaded).margin == 24
+    plain = tiny_renderer()
+    assert plain.context_margin is None
+    assert L.model_margin(plain) == L.receptive_field(plain.model.config) == L.LiveRenderer(plain).margin
+    # the model is asked for a box of about the hovered button plus the declared margin
+    live = L.LiveRenderer(loaded)
+    s0 = two_buttons(640, 480)
+    live.render(s0, widgets_of(s0))
+    painted, paint = [], loaded.paint
+    loaded.paint = lambda cond, box, w, h: painted.append(box) or paint(cond, box, w, h)
+    f1 = live.render(with_states(s0, "s/tl", {"hovered"}), widgets_of(s0))
+    assert f1.renderer == "neural" and len(painted) == 1
+    reach = 24 + L.PASTE_MARGIN + L.BUCKET      # margin, paste margin, rounding up to the size bucket
+    assert painted[0].w <= 60 + 2 * reach and painted[0].h <= 24 + 2 * reach
+
+
 def test_context_boxes_are_aligned_inside_the_canvas_and_contain_the_region():
     canvas = Box(0, 0, 1000, 750)
     for region in [Box(0, 0, 5, 5), Box(990, 740, 10, 10), Box(300, 200, 33, 7), Box(3, 700, 900, 50)]:
