@@ -20,7 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
-from neuralos.errors import NeuralosError
+from neuralos.errors import NeuralosError, first_line
+from neuralos.quiet import no_progress_bars
 from neuralos.resources import SHIPPED_MODELS
 from neuralos.scene import Box, Scene, merge_boxes
 
@@ -159,10 +160,11 @@ def load_renderer(path: str | Path, device: str = "cpu", **options) -> NeuralRen
         raise NeuralosError(f"{path}: not a neural renderer folder (no model_index.json); "
                             "train one with `neuralos train teacher` and `neuralos train distill`")
     try:
-        pipe = UIRenderPipeline.from_pretrained(str(path), local_files_only=True, use_safetensors=True,
-                                                dtype=torch.float32)
+        with no_progress_bars():
+            pipe = UIRenderPipeline.from_pretrained(str(path), local_files_only=True, use_safetensors=True,
+                                                    dtype=torch.float32)
     except (OSError, ValueError, RuntimeError, KeyError) as e:
-        raise NeuralosError(f"{path}: cannot load the neural renderer: {str(e).strip().splitlines()[0]}") from e
+        raise NeuralosError(f"{path}: cannot load the neural renderer: {first_line(e)}") from e
     return NeuralRenderer(pipe.to(device), **options)
 
 

@@ -59,15 +59,10 @@ def write_tiny_lm(folder: str | Path, arch: str = "llama", vocab_size: int = 102
         model = Qwen2ForCausalLM(Qwen2Config(**common))
     else:
         raise ValueError(f"arch must be llama or qwen2, not {arch!r}")
-    from transformers.utils import logging as hf_logging
+    from neuralos.quiet import no_progress_bars
 
-    bars = hf_logging.is_progress_bar_enabled()
-    hf_logging.disable_progress_bar()
-    try:
+    with no_progress_bars():
         model.save_pretrained(str(folder), safe_serialization=True)
-    finally:
-        if bars:
-            hf_logging.enable_progress_bar()
     return folder
 
 

@@ -25,6 +25,7 @@ from neuralos.errors import BadInput, first_line
 from neuralos.planners.base import PlannerError, PlannerState
 from neuralos.planners.llm import ChatPlanner
 from neuralos.planners.prompt import LEVELS, build_chat, plain_prompt
+from neuralos.quiet import no_progress_bars
 
 log = logging.getLogger(__name__)
 
@@ -43,21 +44,15 @@ def load_folder(path: str | Path, device: str = "cpu"):
     import torch
     from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer
 
-    from transformers.utils import logging as hf_logging
-
     safe = {"local_files_only": True, "trust_remote_code": False}
-    bars = hf_logging.is_progress_bar_enabled()
-    hf_logging.disable_progress_bar()          # stderr is for people: no loading bars
     try:
-        config = AutoConfig.from_pretrained(str(path), **safe)
-        tokenizer = AutoTokenizer.from_pretrained(str(path), **safe)
-        model = AutoModelForCausalLM.from_pretrained(str(path), config=config, use_safetensors=True,
-                                                     dtype=torch.float32 if device == "cpu" else "auto", **safe)
+        with no_progress_bars():
+            config = AutoConfig.from_pretrained(str(path), **safe)
+            tokenizer = AutoTokenizer.from_pretrained(str(path), **safe)
+            model = AutoModelForCausalLM.from_pretrained(str(path), config=config, use_safetensors=True,
+                                                         dtype=torch.float32 if device == "cpu" else "auto", **safe)
     except Exception as e:
         raise BadInput(f"cannot load the model: {first_line(e)}", where=str(path)) from None
-    finally:
-        if bars:
-            hf_logging.enable_progress_bar()
     return model.to(device).eval(), tokenizer
 
 

@@ -12,8 +12,6 @@ caller's current model is untouched, so a failed swap leaves the previous model 
 """
 from __future__ import annotations
 
-import contextlib
-import importlib
 import threading
 from pathlib import Path
 
@@ -22,6 +20,7 @@ from neuralos.plugins.checks import pipeline_components, read_json
 from neuralos.plugins.discovery import ModelInfo, discover, find, inspect
 from neuralos.plugins.formats import all_formats
 from neuralos.plugins.weights import tensor_shapes, weight_files
+from neuralos.quiet import no_progress_bars
 
 SAFE = {"local_files_only": True, "use_safetensors": True, "trust_remote_code": False}
 # One load at a time in the process: diffusers/accelerate and transformers build models under
@@ -81,7 +80,7 @@ def _load(info: ModelInfo, device: str) -> object:
     if fmt is None:
         raise BrokenModel(info, f"unknown format {info.format!r}")
     try:
-        with _LOAD_LOCK, _quiet():
+        with _LOAD_LOCK, no_progress_bars():
             obj = fmt.load(info, device)
     except BrokenModel:
         raise
@@ -93,25 +92,6 @@ def _load(info: ModelInfo, device: str) -> object:
     if not callable(getattr(obj, method, None)):
         raise BrokenModel(info, f"the loaded {info.kind} ({type(obj).__name__}) has no {method}() method")
     return obj
-
-
-@contextlib.contextmanager
-def _quiet():
-    """No progress bars while loading (the CLI prints its own lines); restored afterwards."""
-    restore = []
-    for module in ("diffusers.utils.logging", "transformers.utils.logging"):
-        try:
-            mod = importlib.import_module(module)
-        except ImportError:
-            continue
-        if mod.is_progress_bar_enabled():
-            mod.disable_progress_bar()
-            restore.append(mod)
-    try:
-        yield
-    finally:
-        for mod in restore:
-            mod.enable_progress_bar()
 
 
 # --- shape checks ------------------------------------------------------------------------------------
