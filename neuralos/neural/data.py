@@ -30,7 +30,7 @@ from neuralos.errors import BadInput, CheckFailed
 from neuralos.neural import shards as sh
 from neuralos.neural.states import (DEFAULT_SIZES, GENERATOR_VERSION, UIState, generate_state, split_of,
                                     validate_state)
-from neuralos.scene import Box, Scene
+from neuralos.scene import Scene
 
 DATA_VERSION = "data-1"
 
@@ -361,7 +361,6 @@ def generate(out: str | Path, samples: int, sequences: int = 0, sizes=DEFAULT_SI
             bar.close()
     elapsed = time.perf_counter() - t0
     failed = [f for i in sorted(done) for f in done[i].get("failed", [])]
-    written = sum(done[i]["count"] for i in done)
     info = {"generator": GENERATOR_VERSION, "data_version": DATA_VERSION, "plan": plan,
             "command": command or " ".join(sys.argv), "git_commit": commit,
             "failed": [{k: f[k] for k in ("seed", "sequence", "error")} for f in failed],

@@ -27,7 +27,7 @@ import os
 import platform
 import statistics
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
@@ -462,7 +462,7 @@ def _fmt(v, digits=2) -> str:
 
 def report_markdown(result: dict) -> str:
     m = result["machine"]
-    lines = [f"# neuralos eval — neural renderer vs widget renderer", "",
+    lines = ["# neuralos eval — neural renderer vs widget renderer", "",
              f"{len(result['cases'])} held-out states ({result['states']} single frames, {result['sequences']} "
              f"sequences) at {result['size'][0]}x{result['size'][1]}, split `eval` (never in a training shard). "
              f"Machine: {m['cpu']}, {m['cores']} cores, torch threads {m['torch_threads']}"

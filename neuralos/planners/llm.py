@@ -20,8 +20,7 @@ from typing import Iterator
 
 from neuralos.a2ui.processor import Rejected
 from neuralos.a2ui.validate import schema_issues
-from neuralos.planners.base import (VERSION, Planner, PlannerError, PlannerState, PlanStep, check_request,
-                                    is_action)
+from neuralos.planners.base import (VERSION, Planner, PlannerError, PlannerState, PlanStep, check_request)
 from neuralos.planners.prompt import LEVELS, build_chat, repair_message
 from neuralos.planners.stream import MessageStream, StreamError
 from neuralos.resources import BASIC_CATALOG_ID

@@ -655,7 +655,6 @@ class PlaybackRunner:
 
     # -- the trace -------------------------------------------------------------------------------
     def _trace(self, ok: bool, outputs: dict) -> dict:
-        paints = [f["wall_ms"] for f in self.frames_log]
         latencies = [s.latency_ms for s in self.steps if s.latency_ms is not None]
         failed = next((s for s in self.steps if not s.ok), None)
         rel = {}

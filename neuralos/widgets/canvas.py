@@ -14,11 +14,11 @@ from PySide6.QtWidgets import QWidget
 
 from neuralos.a2ui.actions import build_action
 from neuralos.a2ui.functions import OpenUrlRequest
-from neuralos.desktop import MARGIN, TITLE_BAR_HEIGHT, BORDER
+from neuralos.desktop import MARGIN, BORDER
 from neuralos.scene import Scene
 from neuralos.session import window_title
 from neuralos.widgets.app import ensure_app
-from neuralos.widgets.components import BuildContext, Component, ModalComp
+from neuralos.widgets.components import BuildContext, ModalComp
 from neuralos.widgets.theme import get_theme, surface_theme
 from neuralos.widgets.window import WindowFrame
 
@@ -148,7 +148,7 @@ class DesktopCanvas(QWidget):
 
     # -- session changes ------------------------------------------------------------------------
     def _on_changes(self, changes) -> None:
-        rebuild, refresh, windows = [], [], False
+        rebuild, refresh = [], []          # window moves, focus and order: `_sync_windows` below
         for c in changes:
             if c.kind in ("created", "components"):
                 rebuild.append(c.surface_id)
@@ -156,8 +156,6 @@ class DesktopCanvas(QWidget):
                 refresh.append(c.surface_id)
             elif c.kind == "deleted":
                 self._remove(c.surface_id)
-            elif c.kind == "window":
-                windows = True
             elif c.kind == "theme":
                 self._apply_theme()
         for sid in dict.fromkeys(rebuild):

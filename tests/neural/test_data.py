@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from neuralos.cli import main
-from neuralos.errors import BadInput, CheckFailed
+from neuralos.errors import CheckFailed
 from neuralos.neural import data, shards as sh
 from neuralos.neural.states import generate_state, split_of
 from neuralos.scene import Box, Scene, SceneNode, TextRun

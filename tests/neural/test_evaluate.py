@@ -120,7 +120,7 @@ def test_bad_renderer_output_and_missing_inputs(cases, tmp_path):
 
 
 def test_report_html_is_escaped_and_complete(cases, tmp_path):
-    res = ev.run(tmp_path, student=Oracle(cases, noise=1.0), cases=cases, ocr=False, images=1)
+    ev.run(tmp_path, student=Oracle(cases, noise=1.0), cases=cases, ocr=False, images=1)
     page = (tmp_path / "report.html").read_text()
     assert page.startswith("<!doctype html>") and "<table>" in page and "images/" in page and "<script" not in page
 

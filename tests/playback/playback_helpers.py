@@ -1,6 +1,5 @@
 """Helpers for playback tests: scripts with real-looking surfaces, video decoding."""
 import json
-from pathlib import Path
 
 import av
 import numpy as np

@@ -153,10 +153,10 @@ def test_inline_a2ui_structural_error_before_anything_runs():
 
 
 def test_inline_a2ui_surface_that_does_not_exist():
-    text = f"""\
+    text = """\
 steps:
   - a2ui:
-      - {{"version": "v0.9", "updateDataModel": {{"surfaceId": "nope", "path": "/a", "value": 1}}}}
+      - {"version": "v0.9", "updateDataModel": {"surfaceId": "nope", "path": "/a", "value": 1}}
 """
     assert err(text).startswith("demo.yaml:3: a2ui message 1 at /updateDataModel/surfaceId: surface 'nope' does not "
                                 "exist")

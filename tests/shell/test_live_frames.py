@@ -167,7 +167,7 @@ def test_a_late_frame_shows_widget_pixels_then_the_model_and_repeated_misses_fal
         qtbot.waitUntil(lambda: pump.late_frames > late, timeout=10000)    # the deadline passed first ...
         assert pump._latest[0] == pump._shown_seq
         widget_frame = pump._latest[2]
-        seq, scene = pump._latest[0], pump._latest[1]
+        scene = pump._latest[1]
         field = next(x for x in scene.nodes if x.role == "TextField")
         shown = overlay_pixels(w)
         b = field.clip

@@ -21,9 +21,9 @@ MAX_ENTRIES = 200
 _WELL_KNOWN = ("documents", "downloads", "desktop", "pictures", "music", "videos", "movies", "public", "templates")
 _FOLDER_WORDS = r"(?:folder|directory|dir)"
 _LIST = re.compile(
-    rf"^(?:please\s+)?(?:(?:list|show(?: me)?|display|browse|open|view|see|explore|what(?:'s| is| are)|whats|which files are)"
-    rf"\s+)?(?:all\s+)?(?:the\s+)?(?:files?|contents?|things|stuff|items|everything)?\s*"
-    rf"(?:(?:in|inside|of|under|at|from)\s+)(?P<f>.+?)$")
+    r"^(?:please\s+)?(?:(?:list|show(?: me)?|display|browse|open|view|see|explore|what(?:'s| is| are)|whats|which files are)"
+    r"\s+)?(?:all\s+)?(?:the\s+)?(?:files?|contents?|things|stuff|items|everything)?\s*"
+    r"(?:(?:in|inside|of|under|at|from)\s+)(?P<f>.+?)$")
 _FOLDER = re.compile(rf"^(?:please\s+)?(?:list|show(?: me)?|display|browse|open|view|explore)\s+(?:the\s+|my\s+)?"
                      rf"{_FOLDER_WORDS}\s*:?\s*(?:(?:in|at|of)\s+)?(?P<f>.+)$")
 _PATH = re.compile(r"^(?:please\s+)?(?:browse|explore|list|ls|open|show(?: me)?)\s+(?P<f>(?:~|\.{1,2})?/\S*|~|\x00\d+\x00)$")

@@ -9,8 +9,8 @@ from neuralos.planners.builtin.ui import UI, path
 
 NOTE_WORDS = r"notes?|note ?pad|notebook|memos?|scratch ?pad"
 _ADD = re.compile(
-    rf"^(?:please\s+)?(?:add|put|write|save|jot|take|make|create|new|start)(?:\s+down)?\s*(?:a\s+|another\s+|one\s+more\s+|new\s+)?"
-    rf"(?:note|memo)\s*(?::|,|saying|that says|that|about|to say|reading)?\s*(?P<t>.+)?$")
+    r"^(?:please\s+)?(?:add|put|write|save|jot|take|make|create|new|start)(?:\s+down)?\s*(?:a\s+|another\s+|one\s+more\s+|new\s+)?"
+    r"(?:note|memo)\s*(?::|,|saying|that says|that|about|to say|reading)?\s*(?P<t>.+)?$")
 _ADD_TO = re.compile(rf"^(?:please\s+)?(?:add|put|write|save|jot(?: down)?)\s+(?P<t>.+?)\s+(?:to|in|into|on)\s+"
                      rf"(?:my\s+|the\s+|a\s+)?(?:{NOTE_WORDS})(?:\s+app)?$")
 _PREFIX = re.compile(r"^(?:note|memo)\s*:\s*(?P<t>.+)$")
