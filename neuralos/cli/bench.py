@@ -731,7 +731,8 @@ def format_table(r: dict) -> str:
     if model:
         s = model.get("settings", {})
         add(f"model     {model['name']} · {model.get('steps')} steps · {model.get('parameters', 0):,} parameters · "
-            f"receptive field {model.get('receptive_field_px')} px · {s}")
+            f"receptive field {model.get('receptive_field_px')} px · context margin {model.get('context_margin_px')} px · "
+            f"{s}")
         if model.get("note"):
             add(f"          NOTE: {model['note']}")
     w, n = r.get("widgets"), r.get("neural")
