@@ -26,3 +26,12 @@ def _isolated_user_dirs(tmp_path, monkeypatch):
         monkeypatch.setenv(var, str(tmp_path / var.lower()))
     monkeypatch.delenv("NEURALOS_MODELS", raising=False)
     yield
+
+
+@pytest.fixture
+def models_dir(tmp_path, monkeypatch):
+    """An empty plugin folder that NEURALOS_MODELS points at (set before any window or command uses it)."""
+    d = tmp_path / "models"
+    d.mkdir()
+    monkeypatch.setenv("NEURALOS_MODELS", str(d))
+    return d

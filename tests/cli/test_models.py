@@ -14,14 +14,6 @@ def tiny_renderer(tmp_path_factory):
 
 
 @pytest.fixture
-def models_dir(tmp_path, monkeypatch):
-    d = tmp_path / "models"
-    d.mkdir()
-    monkeypatch.setenv("NEURALOS_MODELS", str(d))
-    return d
-
-
-@pytest.fixture
 def populated(models_dir, tiny_renderer):
     shutil.copytree(tiny_renderer, models_dir / "good-ui")
     broken = shutil.copytree(tiny_renderer, models_dir / "half-copied")

@@ -28,15 +28,6 @@ def built(tmp_path_factory):
 
 
 @pytest.fixture
-def models_dir(tmp_path, monkeypatch):
-    """An empty plugin folder that NEURALOS_MODELS points at."""
-    d = tmp_path / "models"
-    d.mkdir()
-    monkeypatch.setenv("NEURALOS_MODELS", str(d))
-    return d
-
-
-@pytest.fixture
 def place(built):
     """`place(kind, dest)`: copy a tiny model folder of `kind` to `dest` and return `dest`."""
     def copy(kind: str, dest: Path) -> Path:

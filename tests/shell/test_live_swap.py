@@ -41,23 +41,14 @@ def built(tmp_path_factory):
     return folders
 
 
-@pytest.fixture
-def plugin_dir(tmp_path, monkeypatch):
-    """The plugin folder, set in NEURALOS_MODELS before the window is built."""
-    d = tmp_path / "plugins"
-    d.mkdir()
-    monkeypatch.setenv("NEURALOS_MODELS", str(d))
-    return d
-
-
-def drop(src, plugin_dir, name, spoil=None):
+def drop(src, models_dir, name, spoil=None):
     """Copy a model folder into the plugin folder the way docs/plugins.md advises (copy to a dot
     folder, then rename), optionally spoiling the copy first. Returns the new folder."""
-    staging = plugin_dir / f".incoming-{name}"
+    staging = models_dir / f".incoming-{name}"
     shutil.copytree(src, staging)
     if spoil is not None:
         spoil(staging)
-    dest = plugin_dir / name
+    dest = models_dir / name
     staging.rename(dest)
     return dest
 
@@ -68,7 +59,7 @@ def truncate(file):
 
 
 @pytest.fixture
-def shell(make_window, plugin_dir, qtbot):
+def shell(make_window, models_dir, qtbot):
     """A shown window (widgets, builtin planner) watching the plugin folder, with a notes app open
     and text typed into it."""
     from neuralos.widgets.input import InputRouter
@@ -132,12 +123,12 @@ def wait_switched(w, name, qtbot):
 
 # --- renderers -------------------------------------------------------------------------------------------
 
-def test_dropped_renderer_is_listed_and_switched_to_live_keeping_the_desktop(shell, plugin_dir, built, qtbot):
+def test_dropped_renderer_is_listed_and_switched_to_live_keeping_the_desktop(shell, models_dir, built, qtbot):
     w, pump = shell, shell.frames
     before = desktop(w)
     assert pump.active == "widgets" and "renderer: widgets" in w.status.renderer.text()
 
-    drop(built["ui"], plugin_dir, "crisp-ui")
+    drop(built["ui"], models_dir, "crisp-ui")
     act, waited = listed(w, "renderer", "crisp-ui", qtbot)             # the watcher, no restart
     assert waited < WATCH_MS / 1000
     assert act.text() == "crisp-ui" and act.toolTip() == "a tiny random UIRenderPipeline"
@@ -168,7 +159,7 @@ def test_dropped_renderer_is_listed_and_switched_to_live_keeping_the_desktop(she
     assert pump.model is model and pump.last.renderer == "neural"
 
     # a second dropped renderer (format diffusers, no manifest): switch from one model to the other
-    drop(built["diffusers"], plugin_dir, "ddpm-ui")
+    drop(built["diffusers"], models_dir, "ddpm-ui")
     act2, _ = listed(w, "renderer", "ddpm-ui", qtbot)
     assert renderer_actions(w)["crisp-ui"].isChecked()                 # a rescan keeps the check mark
     before = desktop(w)
@@ -187,10 +178,10 @@ def test_dropped_renderer_is_listed_and_switched_to_live_keeping_the_desktop(she
     assert desktop(w) == before
 
 
-def test_broken_renderer_is_listed_disabled_and_a_failed_switch_keeps_the_previous_one(shell, plugin_dir, built,
+def test_broken_renderer_is_listed_disabled_and_a_failed_switch_keeps_the_previous_one(shell, models_dir, built,
                                                                                       qtbot):
     w, pump = shell, shell.frames
-    drop(built["ui"], plugin_dir, "crisp-ui")
+    drop(built["ui"], models_dir, "crisp-ui")
     listed(w, "renderer", "crisp-ui", qtbot)
     w.set_renderer("crisp-ui")
     model = wait_switched(w, "crisp-ui", qtbot)
@@ -201,7 +192,7 @@ def test_broken_renderer_is_listed_disabled_and_a_failed_switch_keeps_the_previo
     def spoil(d):
         truncate(d / "model" / "diffusion_pytorch_model.safetensors")
         tiny.write_manifest(d, name="half-ui", kind="renderer", format="neuralos-ui")
-    drop(built["ui"], plugin_dir, "half-ui", spoil)
+    drop(built["ui"], models_dir, "half-ui", spoil)
     bad, _ = listed(w, "renderer", "half-ui", qtbot, ok=False)
     assert bad.text() == "half-ui (broken)" and not bad.isEnabled()
     assert "model/: diffusion_pytorch_model.safetensors: truncated" in bad.toolTip(), bad.toolTip()
@@ -222,7 +213,7 @@ def test_broken_renderer_is_listed_disabled_and_a_failed_switch_keeps_the_previo
 
     # listed ok (a complete diffusers folder), but its pipeline cannot take the scene conditioning:
     # the failure shows only when it loads, and the previous model stays
-    drop(built["unconditioned"], plugin_dir, "plain-ddpm")
+    drop(built["unconditioned"], models_dir, "plain-ddpm")
     plain, _ = listed(w, "renderer", "plain-ddpm", qtbot)
     plain.trigger()
     qtbot.waitUntil(lambda: not pump.loading, timeout=LOAD_MS)
@@ -234,10 +225,10 @@ def test_broken_renderer_is_listed_disabled_and_a_failed_switch_keeps_the_previo
     assert desktop(w) == before
 
 
-def test_failed_switch_from_the_widgets_stays_on_the_widgets(shell, plugin_dir, built, qtbot):
+def test_failed_switch_from_the_widgets_stays_on_the_widgets(shell, models_dir, built, qtbot):
     w, pump = shell, shell.frames
     before = desktop(w)
-    drop(built["unconditioned"], plugin_dir, "plain-ddpm")
+    drop(built["unconditioned"], models_dir, "plain-ddpm")
     listed(w, "renderer", "plain-ddpm", qtbot)
     w.set_renderer("plain-ddpm")
     qtbot.waitUntil(lambda: not pump.loading, timeout=LOAD_MS)
@@ -248,9 +239,9 @@ def test_failed_switch_from_the_widgets_stays_on_the_widgets(shell, plugin_dir, 
     assert desktop(w) == before
 
 
-def test_removing_the_active_renderer_folder_falls_back_visibly(shell, plugin_dir, built, qtbot):
+def test_removing_the_active_renderer_folder_falls_back_visibly(shell, models_dir, built, qtbot):
     w, pump = shell, shell.frames
-    folder = drop(built["ui"], plugin_dir, "crisp-ui")
+    folder = drop(built["ui"], models_dir, "crisp-ui")
     listed(w, "renderer", "crisp-ui", qtbot)
     w.set_renderer("crisp-ui")
     painted_by(w, wait_switched(w, "crisp-ui", qtbot), qtbot)
@@ -271,7 +262,7 @@ def test_removing_the_active_renderer_folder_falls_back_visibly(shell, plugin_di
 
 # --- planners ---------------------------------------------------------------------------------------------
 
-def test_planner_swap_live_and_a_failed_switch_keeps_the_previous_planner(shell, plugin_dir, built, qtbot):
+def test_planner_swap_live_and_a_failed_switch_keeps_the_previous_planner(shell, models_dir, built, qtbot):
     from neuralos.planners.builtin import BuiltinPlanner
     from neuralos.planners.transformers_planner import TransformersPlanner
 
@@ -282,7 +273,7 @@ def test_planner_swap_live_and_a_failed_switch_keeps_the_previous_planner(shell,
     qtbot.waitUntil(lambda: not w.intent_bar.cancel.isVisible())
     before = desktop(w)
 
-    drop(built["planner"], plugin_dir, "tiny-llm")
+    drop(built["planner"], models_dir, "tiny-llm")
     act, waited = listed(w, "planner", "tiny-llm", qtbot)
     assert waited < WATCH_MS / 1000 and act in w.models_planner_menu.actions()
     act.trigger()                                                       # Models > Planners > tiny-llm
@@ -294,7 +285,7 @@ def test_planner_swap_live_and_a_failed_switch_keeps_the_previous_planner(shell,
     current = w.planner
 
     # broken on disk: listed broken (disabled, with the reason); asked anyway, the previous one stays
-    drop(built["planner"], plugin_dir, "half-llm", lambda d: truncate(d / "model.safetensors"))
+    drop(built["planner"], models_dir, "half-llm", lambda d: truncate(d / "model.safetensors"))
     bad, _ = listed(w, "planner", "half-llm", qtbot, ok=False)
     assert bad.text() == "half-llm (broken)" and "model.safetensors: truncated" in bad.toolTip()
     assert planner_actions(w)["tiny-llm"].isEnabled()
@@ -310,7 +301,7 @@ def test_planner_swap_live_and_a_failed_switch_keeps_the_previous_planner(shell,
     def typo(d):
         tiny.write_manifest(d, name="typo-llm", kind="planner", format="transformers",
                             parameters={"max_new_tokenz": 64})
-    drop(built["planner"], plugin_dir, "typo-llm", typo)
+    drop(built["planner"], models_dir, "typo-llm", typo)
     typo_act, _ = listed(w, "planner", "typo-llm", qtbot)
     typo_act.trigger()
     qtbot.waitUntil(lambda: w.pending_planner is None, timeout=LOAD_MS)
@@ -328,13 +319,13 @@ def test_planner_swap_live_and_a_failed_switch_keeps_the_previous_planner(shell,
     assert not w.status.error, w.status.message.text()
 
 
-def test_a_second_switch_before_the_first_loaded_wins(shell, plugin_dir, built, qtbot):
+def test_a_second_switch_before_the_first_loaded_wins(shell, models_dir, built, qtbot):
     from neuralos.plugins.pipeline_renderer import PipelineRenderer
 
     w, pump = shell, shell.frames
-    drop(built["ui"], plugin_dir, "crisp-ui")
-    drop(built["diffusers"], plugin_dir, "ddpm-ui")
-    drop(built["planner"], plugin_dir, "tiny-llm")
+    drop(built["ui"], models_dir, "crisp-ui")
+    drop(built["diffusers"], models_dir, "ddpm-ui")
+    drop(built["planner"], models_dir, "tiny-llm")
     listed(w, "renderer", "crisp-ui", qtbot)
     listed(w, "renderer", "ddpm-ui", qtbot)
     listed(w, "planner", "tiny-llm", qtbot)
@@ -360,14 +351,14 @@ def test_a_second_switch_before_the_first_loaded_wins(shell, plugin_dir, built, 
     assert desktop(w) == before
 
 
-def test_renderer_and_planner_plugins_load_side_by_side(make_window, plugin_dir, built, qtbot):
+def test_renderer_and_planner_plugins_load_side_by_side(make_window, models_dir, built, qtbot):
     """`neuralos shell --renderer crisp-ui --planner tiny-llm`: both load at once, on their own threads
     (the libraries build models under process-wide patches, so loads must not interleave)."""
     from neuralos.neural.renderer import NeuralRenderer
     from neuralos.planners.transformers_planner import TransformersPlanner
 
-    drop(built["ui"], plugin_dir, "crisp-ui")
-    drop(built["planner"], plugin_dir, "tiny-llm")
+    drop(built["ui"], models_dir, "crisp-ui")
+    drop(built["planner"], models_dir, "tiny-llm")
     w = make_window(renderer="crisp-ui", planner="tiny-llm", size=SIZE)
     assert w.planner.available, w.planner.reason
     assert isinstance(w.planner.planner, TransformersPlanner) and w.status.planner.text() == "planner: tiny-llm"
