@@ -209,25 +209,18 @@ class FramePump(QObject):
         previous = self._switch_from or (self.requested, self.model)   # a pending switch's own origin
         self.requested = requested
         self._load_token = token = object()   # results of an earlier request are dropped
-        self._switch_from = None
-        if requested != "widgets" and keep_previous and self.model is not None:
-            self._switch_from = previous      # the model in use paints until the new one is ready
-            self.loading = True
-            self.changed.emit()
-            self._load(token)
-            return
-        self._token = object()
-        self._close_worker()
-        self.model, self.model_name, self.reason = None, None, None
-        self.policy = FallbackPolicy()
-        self._show_widgets()
-        if requested == "widgets":
-            self.loading = False
-            self.changed.emit()
-            self.schedule()
-            return
-        if keep_previous:
-            self._switch_from = previous
+        self._switch_from = previous if keep_previous and requested != "widgets" else None
+        if self._switch_from is None or self.model is None:   # else the model in use paints until the new one is ready
+            self._token = object()
+            self._close_worker()
+            self.model, self.model_name, self.reason = None, None, None
+            self.policy = FallbackPolicy()
+            self._show_widgets()
+            if requested == "widgets":
+                self.loading = False
+                self.changed.emit()
+                self.schedule()
+                return
         self.loading = True
         self.changed.emit()
         self._load(token)
