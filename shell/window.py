@@ -497,18 +497,17 @@ class MainWindow(QMainWindow):
         self.planner.cancel()
         self.status.show_message("Cancelling…")
 
-    def _on_planner_loaded(self, planner: ShellPlanner | None = None) -> None:
-        if planner is not None and planner is self.pending_planner:
-            self.pending_planner = None
+    def _on_planner_loaded(self, planner: ShellPlanner) -> None:
+        if planner is self.pending_planner:
             if planner.available:
+                self.pending_planner = None
                 self._replace_planner(planner)
                 self.status.show_message(f"Planner: switched to {planner.name}.")
             else:
-                planner.close()
-                planner.deleteLater()
+                self._drop_pending_planner()
                 self.status.show_message(f"Could not switch the planner to {planner.name}: {planner.reason}. "
                                          f"Still using {self.planner.name}.", error=True)
-        elif planner is not None and planner is not self.planner:
+        elif planner is not self.planner:
             return                              # a dropped switch
         self._update_planner_status()
         self._check_model_actions()
