@@ -99,11 +99,12 @@ def test_shell_window_on_a_real_x_server(xvfb, tmp_path):
         # --open: the file's window is on the desktop (journaled as applied)
         wait_for(lambda: "gallery-login-form" in journal_text(), what="the --open file", proc=proc)
 
-        # a typed intent: the intent bar has the focus at start
+        # a typed intent: the intent bar has the focus at start. Count before typing: the planner may
+        # journal the new window before xdotool returns.
+        before = journal_text().count('"op":"surface"')
         x(xvfb, "xdotool", "windowfocus", "--sync", wid)
         x(xvfb, "xdotool", "type", "--delay", "15", "--window", wid, "open a notes app")
         x(xvfb, "xdotool", "key", "--window", wid, "Return")
-        before = journal_text().count('"op":"surface"')
         wait_for(lambda: journal_text().count('"op":"surface"') > before, what="the intent's new window",
                  proc=proc)
 
