@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 from fractions import Fraction
 
 import pytest
@@ -32,10 +33,14 @@ def test_evaluates(text, value):
     ("1/0", "division by zero"), ("9**9**9", "exponent is too large"), ("2**5000", "too large"),
     ("factorial(100000)", "too large"), ("1e308*10", "not a finite number"), ("(-1)**0.5", "not a real"),
     ("1 +", "not an expression"), ("sqrt(-1)", "math error"), ("1" * 400, "longer than"),
+    ("1and 2", "not an expression"),            # only a SyntaxWarning to Python, never printed to the user
 ])
 def test_refuses_with_a_reason(text, why):
-    with pytest.raises(CalcError, match=why):
-        evaluate(text)
+    with warnings.catch_warnings(record=True) as printed:
+        warnings.simplefilter("always")
+        with pytest.raises(CalcError, match=why):
+            evaluate(text)
+    assert not printed, [str(w.message) for w in printed]
 
 
 def test_what_counts_as_math():

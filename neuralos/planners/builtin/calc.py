@@ -11,6 +11,7 @@ import ast
 import math
 import operator
 import re
+import warnings
 
 MAX_LENGTH = 300
 MAX_NODES = 200
@@ -94,8 +95,10 @@ def evaluate(text: str):
     if not expr:
         raise CalcError("the expression is empty")
     try:
-        tree = ast.parse(expr, mode="eval")
-    except SyntaxError:
+        with warnings.catch_warnings():   # "1and 2" is only a SyntaxWarning to Python: not an expression here
+            warnings.simplefilter("error", SyntaxWarning)
+            tree = ast.parse(expr, mode="eval")
+    except (SyntaxError, SyntaxWarning):
         raise CalcError(f"“{text.strip()}” is not an expression I can read") from None
     if sum(1 for _ in ast.walk(tree)) > MAX_NODES:
         raise CalcError("the expression is too long")
