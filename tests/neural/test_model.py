@@ -53,6 +53,36 @@ def test_pixel_group_norm_is_group_norm_per_pixel():
     assert not any(isinstance(m, torch.nn.GroupNorm) for m in tiny_model().modules())
 
 
+def test_the_maps_are_read_in_bands_with_the_same_result(monkeypatch):
+    """The stems and the 4x4 pool run over bands of rows (cache-sized on a CPU): the same numbers, and the
+    same gradients, as one pass; a last band cut short (37 rows) included."""
+    import neuralos.neural.model as model_module
+
+    model = tiny_model()
+    x, c = inputs(2, 37, 29)
+    c.requires_grad_(True)
+    t = torch.tensor([999, 10])
+
+    def run(band_elements):
+        monkeypatch.setattr(model_module, "_BAND_ELEMENTS", band_elements)
+        model.zero_grad()
+        c.grad = None
+        stem, pooled = model._read_conditioning(c)
+        out = model(x, t, c).sample
+        out.square().mean().backward()
+        return stem, pooled, out, c.grad.clone(), model.stem.weight.grad.clone()
+
+    banded = run(2 * CONDITIONING_CHANNELS * 29 * 4)     # 4 rows a band: 10 bands, the last one 1 row
+    whole = run(1 << 30)
+    stem, pooled = banded[:2]
+    with torch.no_grad():
+        assert torch.allclose(stem[:, :4], model.stem(c), atol=1e-5)
+        assert torch.allclose(stem[:, 4:], model.refine_stem(c), atol=1e-5)
+        assert torch.equal(pooled, torch.nn.functional.avg_pool2d(c, 4, ceil_mode=True))
+    for a, b in zip(banded, whole):
+        assert a.shape == b.shape and torch.allclose(a, b, atol=1e-5)
+
+
 def test_output_is_local_far_away_inputs_do_not_matter():
     """No image-wide statistics: changing pixels beyond the receptive field (about 120 px for two UNet
     levels) leaves the output unchanged (with diffusers' GroupNorm it would not), so crops, dirty regions
