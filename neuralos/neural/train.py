@@ -13,8 +13,9 @@ Teacher
 Student: knowledge distillation of the deterministic DDIM sampler (Luhman & Luhman 2021, "Knowledge
     Distillation in Iterative Generative Models for Improved Sampling Speed"), with a k-step student.
     The student starts as a copy of the teacher; for each crop and noise z the teacher's own multi-step DDIM
-    output (25+ steps, no gradients) is the target, and the student's k-step DDIM output (k = 1 or 2, trailing
-    timesteps, the exact loop `UIRenderPipeline` runs, gradients through every step) is regressed onto it.
+    output (`teacher_steps`, 25 by default; no gradients) is the target, and the student's k-step DDIM
+    output (k = 1 or 2, trailing timesteps, the exact loop `UIRenderPipeline` runs, gradients through every
+    step) is regressed onto it.
     Why this method here: with conditioning this strong the sampler's map from noise to frame is close to a
     function of the scene alone, so the failure mode that made progressive (Salimans & Ho 2022) and consistency
     (Song et al. 2023) distillation necessary for unconditional images - one step cannot fit a highly
@@ -23,6 +24,9 @@ Student: knowledge distillation of the deterministic DDIM sampler (Luhman & Luhm
     the student's k-step frame against the teacher's 25+-step frame. Its price, a full teacher trajectory
     per sample, is paid without gradients and is modest for a 2-3 M-parameter model. An optional data term
     (`data_weight` * ||student - frame||^2) keeps the student anchored to the reference frames as well.
+    When the teacher's long chain drifts (a weak teacher: its 25-step frames worse than its 2-step ones), aim
+    at its best sampler instead: the shipped student learns the teacher's 2-step frames in one step (one
+    halving, as in progressive distillation) with `data_weight` 4.
 
 Output folder (`--out`):
     pipeline/            the EMA model as a UIRenderPipeline folder (a plugin folder; safetensors),
