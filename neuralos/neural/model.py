@@ -238,7 +238,7 @@ class UIRendererModel(ModelMixin, ConfigMixin):
         if pooled.shape[-2:] != (stem.shape[-2] // u, stem.shape[-1] // u):
             pooled = F.pad(pooled, (0, stem.shape[-1] // u - pooled.shape[-1],
                                     0, stem.shape[-2] // u - pooled.shape[-2]), mode="replicate")
-        z = torch.cat([F.pixel_unshuffle(x_t, u), F.pixel_unshuffle(F.silu(s_u), u), pooled.to(s_u.dtype)], 1)
+        z = torch.cat([F.pixel_unshuffle(x_t, u), F.pixel_unshuffle(F.silu(s_u), u), pooled], 1)  # (B, (3+S)·16+P, ..)
         z = self.unet(z.contiguous(memory_format=torch.channels_last), timestep).sample  # (B, (3+F)·16, ..)
         z = F.pixel_shuffle(z, u)                                                # (B, 3+F, H', W')
         ns = cfg.sample_channels
