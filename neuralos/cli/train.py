@@ -15,7 +15,8 @@ from pathlib import Path
 
 
 def _common(p: argparse.ArgumentParser, out_default: str, steps: int, lr: float) -> None:
-    p.add_argument("--data", required=True, metavar="DIR", help="shards made by `neuralos data generate`")
+    p.add_argument("--data", required=True, nargs="+", metavar="DIR",
+                   help="shards made by `neuralos data generate` (several folders: trained on as one)")
     p.add_argument("--out", default=out_default, metavar="DIR", help=f"output folder (default {out_default})")
     p.add_argument("--steps", type=int, default=steps, metavar="N",
                    help=f"total optimizer steps, resumed ones included (default {steps})")
@@ -65,6 +66,10 @@ def register(subparsers) -> None:
     d.add_argument("--student-steps", type=int, default=2, metavar="K", help="student steps, 1-4 (default 2)")
     d.add_argument("--data-weight", type=float, default=0.25, metavar="W",
                    help="weight of the extra loss against the reference frames (default 0.25; 0: pure distillation)")
+    d.add_argument("--init", default=None, metavar="DIR",
+                   help="start the student from this pipeline folder (an earlier student) instead of the teacher")
+    d.add_argument("--model", type=json.loads, default=None, metavar="JSON",
+                   help='grow the student: config changes that add zero-initialised modules, e.g. \'{"palette_head": true}\'')
     d.set_defaults(func=run_distill)
 
 
@@ -86,5 +91,4 @@ def run_teacher(args: argparse.Namespace) -> int:
 
 
 def run_distill(args: argparse.Namespace) -> int:
-    args.model = None
     return _run("distill", args)

@@ -14,6 +14,8 @@ from a noisy frame x_t, the timestep t and the per-pixel conditioning maps of `n
                          3x3 conv ─ SiLU ─ 3x3 conv   "refinement": sees the full-resolution conditioning, so
                                   │                   glyph edges and 1-px borders land exactly
                          x0 = coarse + refinement
+                         (palette head, optional: x0 += Σ_k g_k (theme colour_k - x0) after the preconditioning,
+                          g = 1x1 conv of the refinement's hidden features, colours = the theme planes)
 
 The conditioning is never mixed with x_t before the UNet: at large t x_t is pure noise, and a narrow stem
 shared by both would bury the maps under it. Only the UNet, which knows t, sees x_t, so the refinement
@@ -36,6 +38,12 @@ Why these choices:
   (0.1): c_skip is then the Bayes-optimal weight of x_t against that prediction, large only for the last few
   steps (t < 80). With 0.5 the network has to cancel the noise in x_t pixel by pixel at mid t, which the
   x4 unshuffle bottleneck cannot carry, and 25 DDIM steps came out worse than one.
+- the palette head (`palette_head=True`): the theme's background, foreground and primary colours are per-pixel
+  planes of the maps (primary differs per window), but a UNet that sees them only through 1x1 mixes and 4x4
+  averages learns "this pixel is primary-coloured" long before it learns to *copy* an arbitrary colour, and
+  painted the shipped student's teal and purple buttons in the commonest blue. The head only decides how much of
+  each theme colour a pixel is (gates g_k, zero-initialised: a model gains the head without changing its output)
+  and takes the colour itself from the maps.
 - x0 prediction: with conditioning this strong the clean frame is nearly determined by the scene, and an
   x0 model stays well-behaved at 1-2 sampling steps, which the step-distilled student needs.
 
@@ -52,7 +60,7 @@ from diffusers.configuration_utils import ConfigMixin, register_to_config
 from diffusers.utils import BaseOutput
 from torch import nn
 
-from neuralos.neural.conditioning import CONDITIONING_CHANNELS
+from neuralos.neural.conditioning import CONDITIONING_CHANNELS, THEME_KEYS, THEME_SLICE
 from neuralos.scene import MODEL_FORMAT_VERSION
 
 _BAND_ELEMENTS = 1 << 20   # a band of the maps per stem matmul: 4 MiB of float32, within the CPU cache
@@ -130,6 +138,7 @@ class UIRendererModel(ModelMixin, ConfigMixin):
         num_train_timesteps: int = 1000,
         beta_schedule: str = "squaredcos_cap_v2",
         sigma_data: float = 0.1,
+        palette_head: bool = False,
         format_version: int = MODEL_FORMAT_VERSION,
     ):
         super().__init__()
@@ -165,6 +174,10 @@ class UIRendererModel(ModelMixin, ConfigMixin):
         )
         nn.init.zeros_(self.refine[-1].weight)  # starts as the identity on the coarse prediction
         nn.init.zeros_(self.refine[-1].bias)
+        if palette_head:
+            self.palette_gate = nn.Conv2d(refine_channels, len(THEME_KEYS), 1)
+            nn.init.zeros_(self.palette_gate.weight)   # no palette at first: the same output as without the head
+            nn.init.zeros_(self.palette_gate.bias)
         # The noise schedule the model is trained under, for the preconditioning (not saved: from the config).
         from diffusers import DDPMScheduler
         alphas = DDPMScheduler(num_train_timesteps=num_train_timesteps, beta_schedule=beta_schedule).alphas_cumprod
@@ -210,6 +223,15 @@ class UIRendererModel(ModelMixin, ConfigMixin):
             return stems[0], pools[0]
         return torch.cat(stems, 2), torch.cat(pools, 2)
 
+    @staticmethod
+    def _apply_palette(x0: torch.Tensor, gates: torch.Tensor, conditioning: torch.Tensor) -> torch.Tensor:
+        """x0 + Σ_k gates_k (colour_k - x0): colour_k the theme plane k at each pixel, in [-1, 1]."""
+        b, _, h, w = x0.shape
+        theme = conditioning[:, THEME_SLICE.start:THEME_SLICE.start + 3 * len(THEME_KEYS)]
+        colours = theme.to(x0.dtype).reshape(b, len(THEME_KEYS), 3, h, w) * 2 - 1    # (B, K, 3, H, W)
+        g = gates.to(x0.dtype).unsqueeze(2)                                               # (B, K, 1, H, W)
+        return x0 + (g * (colours - x0.unsqueeze(1))).sum(1)
+
     def forward(self, sample: torch.Tensor, timestep: torch.Tensor | float | int, conditioning: torch.Tensor,
                 return_dict: bool = True) -> UIRendererModelOutput | tuple:
         cfg = self.config
@@ -246,8 +268,11 @@ class UIRendererModel(ModelMixin, ConfigMixin):
         r_in = torch.cat([coarse, F.silu(z[:, ns:]), F.silu(s_r)], 1).contiguous(memory_format=torch.channels_last)
         with torch.autocast(r_in.device.type, enabled=False):  # the output layers stay in full precision
             r_in, coarse = r_in.to(dtype), coarse.to(dtype)
-            x0 = coarse + self.refine(r_in)                                      # (B, 3, H', W')
-            x0 = c_skip.float() * sample.float() + c_out.float() * x0[:, :, :h, :w]  # (B, 3, H, W)
+            hidden = self.refine[1](self.refine[0](r_in))                       # (B, refine, H', W')
+            x0 = (coarse + self.refine[2](hidden))[:, :, :h, :w]                # (B, 3, H, W)
+            x0 = c_skip.float() * sample.float() + c_out.float() * x0             # (B, 3, H, W)
+            if cfg.palette_head:   # after the preconditioning: a gate of 1 gives exactly the theme colour
+                x0 = self._apply_palette(x0, self.palette_gate(hidden)[:, :, :h, :w], conditioning)
         x0 = x0.to(dtype).contiguous()
         if not return_dict:
             return (x0,)

@@ -390,8 +390,8 @@ def load_sample(path: Path, key: str, members: dict[str, tuple[int, int]]) -> Sa
 
 
 class ShardDataset:
-    """Map-style dataset over a data directory (torch's DataLoader takes it as is; torch is not
-    imported here).
+    """Map-style dataset over a data directory, or several as one (torch's DataLoader takes it as is; torch
+    is not imported here).
 
     Items are dicts {key, frame, previous, scene, state, meta, shard}; with `crop=(w, h)`, each item is
     a random crop (content-biased, reproducible from `seed`, the epoch set by `set_epoch` and the index)
@@ -399,15 +399,16 @@ class ShardDataset:
     `collate` as the DataLoader's collate_fn to get batched tensors.
     """
 
-    def __init__(self, folder: str | Path, split: str | None = "train", crop: tuple[int, int] | None = None,
-                 seed: int = 0, content_bias: float = 0.8, conditioning: bool = True):
-        self.folder = Path(folder)
+    def __init__(self, folder: str | Path | list[str | Path], split: str | None = "train",
+                 crop: tuple[int, int] | None = None, seed: int = 0, content_bias: float = 0.8,
+                 conditioning: bool = True):
+        self.folders = [Path(f) for f in (folder if isinstance(folder, (list, tuple)) else [folder])]
         self.split, self.crop, self.seed = split, crop, seed
         self.content_bias, self.with_conditioning = content_bias, conditioning
         self.epoch = 0
-        self._entries = _Index(self.folder, split).entries
+        self._entries = [e for f in self.folders for e in _Index(f, split).entries]   # several folders: their union
         if not self._entries:
-            raise BadInput(f"no samples of split {split!r}", where=str(self.folder))
+            raise BadInput(f"no samples of split {split!r}", where=", ".join(map(str, self.folders)))
 
     def set_epoch(self, epoch: int) -> None:
         self.epoch = int(epoch)

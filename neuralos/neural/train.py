@@ -56,7 +56,7 @@ MODES = ("teacher", "distill")
 @dataclass
 class TrainConfig:
     mode: str = "teacher"                 # teacher | distill
-    data: str = ""                        # shards folder (`neuralos data`)
+    data: str | list[str] = ""            # shards folder (`neuralos data`), or a list of them
     out: str = "runs/teacher"
     steps: int = 2000                     # optimizer steps (total, including resumed ones)
     batch_size: int = 4
@@ -80,10 +80,11 @@ class TrainConfig:
     progress: bool = True
     previous_dropout: float = 0.5         # teacher: share of samples trained without their previous frame
     content_bias: float = 0.8             # crops centred on a component (not bare desktop) this often
-    model: dict = field(default_factory=dict)  # UIRendererModel kwargs for a new teacher
+    model: dict = field(default_factory=dict)  # teacher: UIRendererModel kwargs; distill: config changes (a new head)
     sample_steps: int = 25                # teacher: steps its pipeline folder defaults to
     # distillation
     teacher: str = ""                     # teacher pipeline folder (default: runs/teacher/pipeline)
+    init: str = ""                        # the student's starting weights, a pipeline folder (default: the teacher)
     teacher_steps: int = 25
     student_steps: int = 2
     data_weight: float = 0.25
@@ -138,13 +139,14 @@ class PairDataset:
 
 
 def make_dataset(cfg: TrainConfig, split: str | None = "train", seed_offset: int = 0):
-    """The shards at `cfg.data` as a crop dataset (conditioning built per crop)."""
+    """The shards at `cfg.data` (one folder, or several as one dataset) as crops (conditioning built per crop)."""
     from neuralos.neural.shards import ShardDataset
 
-    folder = Path(cfg.data)
-    if not cfg.data or not folder.is_dir():
-        raise BadInput("training data folder not found (make one with `neuralos data`)", where=cfg.data or "--data")
-    return ShardDataset(folder, split=split, crop=(cfg.crop, cfg.crop), seed=cfg.seed + seed_offset,
+    folders = [cfg.data] if isinstance(cfg.data, str) else list(cfg.data)
+    for folder in folders or [""]:
+        if not folder or not Path(folder).is_dir():
+            raise BadInput("training data folder not found (make one with `neuralos data`)", where=folder or "--data")
+    return ShardDataset(folders, split=split, crop=(cfg.crop, cfg.crop), seed=cfg.seed + seed_offset,
                         content_bias=cfg.content_bias)
 
 
@@ -190,6 +192,35 @@ def drop_previous(cond, p: float, generator=None):
         idx = drop.nonzero().flatten().to(cond.device)
         cond[idx, PREVIOUS_SLICE.start:PREVIOUS_FLAG + 1] = 0.0
     return cond
+
+
+def grown_model(source, changes: dict):
+    """A copy of `source` (a UIRendererModel) with its config `changes` applied, e.g. {"palette_head": True}.
+
+    Every weight the two share is copied. Changes may only *add* modules that start as no-ops (zero weights,
+    like the palette head's gates), so the new model paints exactly what `source` paints; anything else
+    (another width, fewer layers) is refused with BadInput: that is a new teacher, not a grown student.
+    """
+    from neuralos.neural.model import UIRendererModel
+
+    if not changes:
+        return copy.deepcopy(source)
+    config = {k: v for k, v in source.config.items() if not k.startswith("_")}
+    unknown = sorted(set(changes) - set(config))
+    if unknown:
+        raise BadInput(f"--model: {', '.join(unknown)} is not a UIRendererModel setting")
+    model = UIRendererModel(**{**config, **changes})
+    try:
+        missing, unexpected = model.load_state_dict(source.state_dict(), strict=False)
+    except RuntimeError as e:   # a shape mismatch
+        raise BadInput(f"--model {json.dumps(changes)} changes the shape of existing weights: "
+                       f"{str(e).splitlines()[-1].strip()}") from None
+    params = dict(model.named_parameters())
+    started = [k for k in missing if k in params and bool(params[k].detach().abs().sum())]
+    if unexpected or started:
+        raise BadInput(f"--model {json.dumps(changes)} removes weights or adds ones that are not zero at first "
+                       f"({', '.join((unexpected or started)[:3])}); train a new teacher for that")
+    return model
 
 
 # --- the trainer ---------------------------------------------------------------------------------------------
@@ -249,7 +280,12 @@ class Trainer:
             self.teacher = tpipe.model.eval().requires_grad_(False).to(self.accelerator.device)
             self.sample_scheduler = tpipe.scheduler
             self.teacher_path = str(path)
-            model = copy.deepcopy(tpipe.model).train().requires_grad_(True)   # the student starts as the teacher
+            source = tpipe.model   # the student starts as the teacher, or as an earlier student (--init)
+            if cfg.init:
+                if not (Path(cfg.init) / "model_index.json").is_file():
+                    raise BadInput("--init is not a pipeline folder (no model_index.json)", where=cfg.init)
+                source = UIRenderPipeline.from_pretrained(cfg.init, local_files_only=True, use_safetensors=True).model
+            model = grown_model(source, cfg.model).train().requires_grad_(True)
         self.noise_scheduler = training_scheduler(self.sample_scheduler.config.num_train_timesteps)
         self.ema = EMAModel(model.parameters(), decay=cfg.ema_decay, use_ema_warmup=True, power=0.75,
                             model_cls=UIRendererModel, model_config=model.config)

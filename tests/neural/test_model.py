@@ -159,3 +159,30 @@ def test_preconditioning_copies_clean_input_and_ignores_pure_noise():
     with torch.no_grad():
         out = model(x, 0, c).sample
     assert (out - x).abs().max() < 0.05
+
+
+def test_palette_head_starts_as_a_no_op_and_paints_theme_colours_exactly():
+    from neuralos.neural.conditioning import PRIMARY_SLICE
+
+    plain = tiny_model(seed=4).eval()
+    palette = tiny_model(seed=4, palette_head=True).eval()
+    missing, unexpected = palette.load_state_dict(plain.state_dict(), strict=False)
+    assert sorted(missing) == ["palette_gate.bias", "palette_gate.weight"] and not unexpected
+    x, c = inputs(2, 24, 40, seed=5)
+    with torch.no_grad():
+        assert torch.allclose(plain(x, 999, c).sample, palette(x, 999, c).sample, atol=1e-6)
+        palette.palette_gate.bias[2] = 1.0                  # "every pixel is the primary colour"
+        out = palette(x, torch.tensor([999, 300]), c).sample
+    assert torch.allclose(out, c[:, PRIMARY_SLICE] * 2 - 1, atol=1e-5)   # per pixel, per window, any t
+
+
+def test_palette_head_saves_and_reloads(tmp_path):
+    model = tiny_model(seed=6, palette_head=True).eval()
+    with torch.no_grad():
+        model.palette_gate.weight.normal_()
+    model.save_pretrained(tmp_path / "m", safe_serialization=True)
+    back = UIRendererModel.from_pretrained(tmp_path / "m", use_safetensors=True).eval()
+    assert back.config.palette_head and torch.equal(back.palette_gate.weight, model.palette_gate.weight)
+    x, c = inputs(1, 16, 24)
+    with torch.no_grad():
+        assert torch.allclose(model(x, 999, c).sample, back(x, 999, c).sample, atol=1e-6)

@@ -8,9 +8,9 @@ import torch
 from neuralos.cli import main
 from neuralos.neural import shards as sh
 from neuralos.neural.pipeline import UIRenderPipeline
-from neuralos.neural.train import PairDataset, TrainConfig, Trainer, drop_previous, train
+from neuralos.neural.train import PairDataset, TrainConfig, Trainer, drop_previous, grown_model, train
 
-from neural_scenes import TINY_MODEL, painted_frame, random_scene, synthetic_pairs
+from neural_scenes import TINY_MODEL, painted_frame, random_scene, synthetic_pairs, tiny_model
 
 torch.set_num_threads(1)
 
@@ -87,6 +87,35 @@ def test_distillation_trains_a_few_step_student(teacher, tmp_path, dataset):
     assert json.loads((out / "pipeline" / "training.json").read_text())["teacher"] == str(t_out / "pipeline")
 
 
+def test_a_student_grows_a_palette_head_from_an_earlier_student(teacher, tmp_path, dataset):
+    t_out, _ = teacher
+    out = tmp_path / "grown"
+    cfg = TrainConfig(mode="distill", out=str(out), teacher=str(t_out / "pipeline"), init=str(t_out / "pipeline"),
+                      model={"palette_head": True}, steps=2, batch_size=2, crop=32, lr=1e-3, teacher_steps=2,
+                      student_steps=1, checkpoint_every=2, log_every=1, eval_crops=2, progress=False)
+    trainer = Trainer(cfg, dataset=dataset)
+    student = trainer.accelerator.unwrap_model(trainer.model)
+    assert student.config.palette_head and not trainer.teacher.config.palette_head
+    x, c = torch.randn(1, 3, 32, 32), next(iter(trainer.loader))["conditioning"][:1]
+    with torch.no_grad():   # grown, it paints what its source paints
+        assert torch.allclose(student(x, 999, c).sample, trainer.teacher(x, 999, c).sample, atol=1e-6)
+    train(cfg, dataset=dataset)
+    pipe = UIRenderPipeline.from_pretrained(out / "pipeline", local_files_only=True, use_safetensors=True)
+    assert pipe.model.config.palette_head and pipe.model.palette_gate.weight.abs().sum() > 0   # it trained
+
+
+def test_growing_refuses_changes_that_are_not_additions():
+    from neuralos.errors import BadInput
+    source = tiny_model(seed=1)
+    assert grown_model(source, {}).state_dict().keys() == source.state_dict().keys()
+    with pytest.raises(BadInput, match="shape of existing weights"):
+        grown_model(source, {"refine_channels": 4})
+    with pytest.raises(BadInput, match="not a UIRendererModel setting"):
+        grown_model(source, {"colour_head": True})
+    with pytest.raises(BadInput, match="removes weights"):
+        grown_model(tiny_model(palette_head=True), {"palette_head": False})
+
+
 def test_drop_previous_clears_maps_and_flag():
     from neuralos.neural.conditioning import CONDITIONING_CHANNELS, PREVIOUS_FLAG, PREVIOUS_SLICE
     cond = torch.ones(64, CONDITIONING_CHANNELS, 2, 2)
@@ -131,5 +160,16 @@ def test_cli_trains_teacher_then_student_from_shards(tmp_path, capsys):
                "--checkpoint-every", "2", "--no-progress"])
     assert rc == 0
     assert (tmp_path / "runs" / "student" / "pipeline" / "model_index.json").is_file()
+    copy = tmp_path / "data-2"
+    _write_shards(copy)
+    rc = main(["train", "distill", "--data", str(data), str(copy), "--out", str(tmp_path / "runs" / "grown"),
+               "--steps", "1", "--batch-size", "2", "--crop", "32", "--teacher-steps", "1", "--student-steps", "1",
+               "--teacher", str(tmp_path / "runs" / "teacher" / "pipeline"),
+               "--init", str(tmp_path / "runs" / "student" / "pipeline"), "--model", '{"palette_head": true}',
+               "--no-progress"])
+    info = json.loads((tmp_path / "runs" / "grown" / "pipeline" / "training.json").read_text())
+    assert rc == 0 and info["data_samples"] == 10 and info["config"]["init"].endswith("student/pipeline")
+    assert main(["train", "distill", "--data", str(data), "--out", str(tmp_path / "runs" / "bad"),
+                 "--teacher", str(tmp_path / "runs" / "teacher" / "pipeline"), "--init", str(tmp_path)]) == 2
     assert main(["train", "teacher", "--data", str(tmp_path / "missing"), "--out", str(tmp_path / "x")]) == 2
     assert main(["train", "distill", "--data", str(data), "--out", str(tmp_path / "nowhere" / "s")]) == 2
