@@ -70,6 +70,8 @@ def register(subparsers) -> None:
                    help="start the student from this pipeline folder (an earlier student) instead of the teacher")
     d.add_argument("--model", type=json.loads, default=None, metavar="JSON",
                    help='grow the student: config changes that add zero-initialised modules, e.g. \'{"palette_head": true}\'')
+    d.add_argument("--grown-lr-scale", type=float, default=10.0, metavar="X",
+                   help="learning-rate multiplier of the modules --model adds (default 10)")
     d.set_defaults(func=run_distill)
 
 

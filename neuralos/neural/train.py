@@ -88,6 +88,7 @@ class TrainConfig:
     teacher_steps: int = 25
     student_steps: int = 2
     data_weight: float = 0.25
+    grown_lr_scale: float = 10.0          # distill: LR multiplier of the modules --model adds (they start at zero)
 
     def validate(self) -> None:
         if self.mode not in MODES:
@@ -194,8 +195,9 @@ def drop_previous(cond, p: float, generator=None):
     return cond
 
 
-def grown_model(source, changes: dict):
-    """A copy of `source` (a UIRendererModel) with its config `changes` applied, e.g. {"palette_head": True}.
+def grown_model(source, changes: dict) -> tuple:
+    """(model, names of its new parameters): a copy of `source` (a UIRendererModel) with its config `changes`
+    applied, e.g. {"palette_head": True}.
 
     Every weight the two share is copied. Changes may only *add* modules that start as no-ops (zero weights,
     like the palette head's gates), so the new model paints exactly what `source` paints; anything else
@@ -204,7 +206,7 @@ def grown_model(source, changes: dict):
     from neuralos.neural.model import UIRendererModel
 
     if not changes:
-        return copy.deepcopy(source)
+        return copy.deepcopy(source), []
     config = {k: v for k, v in source.config.items() if not k.startswith("_")}
     unknown = sorted(set(changes) - set(config))
     if unknown:
@@ -220,7 +222,7 @@ def grown_model(source, changes: dict):
     if unexpected or started:
         raise BadInput(f"--model {json.dumps(changes)} removes weights or adds ones that are not zero at first "
                        f"({', '.join((unexpected or started)[:3])}); train a new teacher for that")
-    return model
+    return model, [k for k in missing if k in params]
 
 
 # --- the trainer ---------------------------------------------------------------------------------------------
@@ -268,6 +270,7 @@ class Trainer:
 
         cfg = self.cfg
         self.teacher = None
+        self.grown: list[str] = []
         if cfg.mode == "teacher":
             model = UIRendererModel(**cfg.model)
             self.sample_scheduler = default_scheduler()
@@ -285,11 +288,18 @@ class Trainer:
                 if not (Path(cfg.init) / "model_index.json").is_file():
                     raise BadInput("--init is not a pipeline folder (no model_index.json)", where=cfg.init)
                 source = UIRenderPipeline.from_pretrained(cfg.init, local_files_only=True, use_safetensors=True).model
-            model = grown_model(source, cfg.model).train().requires_grad_(True)
+            model, self.grown = grown_model(source, cfg.model)
+            model.train().requires_grad_(True)
         self.noise_scheduler = training_scheduler(self.sample_scheduler.config.num_train_timesteps)
         self.ema = EMAModel(model.parameters(), decay=cfg.ema_decay, use_ema_warmup=True, power=0.75,
                             model_cls=UIRendererModel, model_config=model.config)
-        opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, betas=(0.9, 0.99), weight_decay=cfg.weight_decay)
+        # Modules a grown student adds start at zero; Adam moves a weight about lr a step, so they get a larger LR
+        # to catch up with weights that are already trained.
+        params = dict(model.named_parameters())
+        groups = [{"params": [p for k, p in params.items() if k not in self.grown], "lr": cfg.lr}]
+        if self.grown:
+            groups.append({"params": [params[k] for k in self.grown], "lr": cfg.lr * cfg.grown_lr_scale})
+        opt = torch.optim.AdamW(groups, lr=cfg.lr, betas=(0.9, 0.99), weight_decay=cfg.weight_decay)
         lr_sched = get_cosine_schedule_with_warmup(opt, min(cfg.warmup_steps, cfg.steps // 10 + 1), cfg.steps)
         self.model, self.opt, self.lr_sched, self.loader = self.accelerator.prepare(
             model, opt, lr_sched, _loader(self.dataset, cfg))

@@ -96,6 +96,8 @@ def test_a_student_grows_a_palette_head_from_an_earlier_student(teacher, tmp_pat
     trainer = Trainer(cfg, dataset=dataset)
     student = trainer.accelerator.unwrap_model(trainer.model)
     assert student.config.palette_head and not trainer.teacher.config.palette_head
+    assert [g["lr"] for g in trainer.opt.optimizer.param_groups] == [0.0, 0.0]      # warm-up starts at 0 ...
+    assert [g["initial_lr"] for g in trainer.opt.optimizer.param_groups] == [1e-3, 1e-2]  # ... new ones learn 10x
     x, c = torch.randn(1, 3, 32, 32), next(iter(trainer.loader))["conditioning"][:1]
     with torch.no_grad():   # grown, it paints what its source paints
         assert torch.allclose(student(x, 999, c).sample, trainer.teacher(x, 999, c).sample, atol=1e-6)
@@ -107,7 +109,10 @@ def test_a_student_grows_a_palette_head_from_an_earlier_student(teacher, tmp_pat
 def test_growing_refuses_changes_that_are_not_additions():
     from neuralos.errors import BadInput
     source = tiny_model(seed=1)
-    assert grown_model(source, {}).state_dict().keys() == source.state_dict().keys()
+    same, new = grown_model(source, {})
+    assert same.state_dict().keys() == source.state_dict().keys() and new == []
+    grown, new = grown_model(source, {"palette_head": True})
+    assert sorted(new) == ["palette_gate.bias", "palette_gate.weight"] and grown.config.palette_head
     with pytest.raises(BadInput, match="shape of existing weights"):
         grown_model(source, {"refine_channels": 4})
     with pytest.raises(BadInput, match="not a UIRendererModel setting"):
