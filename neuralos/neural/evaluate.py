@@ -159,6 +159,7 @@ def evaluate_renderer(rut: RendererUnderTest, cases: list[Case], ocr: bool = Tru
         times.append(ms)
         fm = M.frame_metrics(c.frame, neural, c.scene)
         fm["mse"] = M.mse(c.frame, neural)
+        fm["error_regions"] = M.error_breakdown(c.frame, neural, c.scene)
         fm["ms"] = ms
         if ocr:
             if c.ref_words is None and M.tesseract_status()[0]:
@@ -195,6 +196,7 @@ def summarize(per_case: list[dict], comps: list[dict], times: list[float], stab_
          "psnr": agg("psnr"), "psnr_components": agg("psnr_components"), "psnr_leaf": agg("psnr_leaf"),
          "ssim": agg("ssim"), "mae": agg("mae"),
          "psnr_pooled": _pooled_psnr(total_mse),
+         "error_regions": M.pool_breakdowns([c["error_regions"] for c in per_case if "error_regions" in c]),
          "ms_per_frame": {"median": statistics.median(times), "p95": float(np.percentile(times, 95)),
                           "mean": statistics.fmean(times)} if times else None}
     ocr = [c["ocr"] for c in per_case if "ocr" in c]
@@ -503,6 +505,13 @@ def report_markdown(result: dict) -> str:
         wrong = [x for x in r["components"] if not x["ok"]]
         if extra or wrong:
             lines += ["", f"## {r['label']}", ""] + [f"- {e}" for e in extra]
+        regions = s.get("error_regions") or {}
+        if any(v["pixel_share"] for v in regions.values()):
+            if not (extra or wrong):
+                lines += ["", f"## {r['label']}", ""]
+            lines.append("- where the squared error is: " + ", ".join(
+                f"{k} {v['error_share']:.0%} ({_fmt(v['psnr'], 1)} dB, {v['pixel_share']:.1%} of pixels)"
+                for k, v in regions.items() if v["pixel_share"]))
         by_role = s["components"]["by_role"]
         if by_role:
             lines.append("- component states drawn right: " + ", ".join(

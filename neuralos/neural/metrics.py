@@ -11,6 +11,8 @@
   frame: recall of reference words (multiset) and the character error rate (Levenshtein distance of
   the neural text to the reference text / reference length). When the `tesseract` program or
   `pytesseract` is missing it returns {"available": False, "reason": ...} instead of failing.
+- `error_breakdown`: where the squared error of a frame lies: window outlines, text, component edges, flat
+  component areas, desktop (disjoint masks from the scene): which kind of pixel costs the PSNR.
 - `temporal_stability`: between two consecutive frames, the share (and the largest change) of pixels
   *outside* the scene's dirty regions that changed: those should never change.
 """
@@ -222,6 +224,62 @@ def ocr_compare(reference: np.ndarray, neural: np.ndarray, ref_words: list[dict]
             "word_recall": found / len(ref) if ref else None,
             "cer": levenshtein(neu_text, ref_text) / len(ref_text) if ref_text else None,
             "missing": [w["text"] for w in ref if w["text"] not in {x["text"] for x in neu}][:50]}
+
+
+ERROR_REGIONS = ("window edges", "text", "component edges", "flat", "desktop")
+EDGE_BAND = 2            # px: "edges" are pixels this close to an outline
+
+
+def error_regions(scene: Scene) -> dict[str, np.ndarray]:
+    """Disjoint (H, W) bool masks covering the canvas, in `ERROR_REGIONS` order, each pixel in the first that
+    claims it: within EDGE_BAND px of a window's outline (inside or out: border, shadow; a window painted later
+    hides those under it), text (glyph coverage grown by 1 px), within EDGE_BAND px inside an edge of the
+    innermost decorated box (borders, focus rings, corners), the rest of the component boxes, the desktop."""
+    from neuralos.neural.conditioning import EDGE_SLICE, GEOMETRY_RANGE, GLYPH_CHANNEL, build_conditioning
+
+    h, w, e = scene.height, scene.width, EDGE_BAND
+    windows = np.zeros((h, w), bool)
+    for n in scene.nodes:
+        if n.role == "window" and n.clip is not None:
+            b = n.box
+            windows[max(b.y - e, 0):max(b.bottom + e, 0), max(b.x - e, 0):max(b.right + e, 0)] = True
+            windows[max(b.y + e, 0):max(b.bottom - e, 0), max(b.x + e, 0):max(b.right - e, 0)] = False
+    cond = build_conditioning(scene)
+    ink = cond[GLYPH_CHANNEL] > 0
+    text = ink.copy()
+    text[1:] |= ink[:-1]
+    text[:-1] |= ink[1:]
+    text[:, 1:] |= text[:, :-1].copy()
+    text[:, :-1] |= text[:, 1:].copy()
+    text &= ~windows
+    inside = component_mask(scene)
+    edges = (cond[EDGE_SLICE].min(axis=0) < e / GEOMETRY_RANGE) & inside & ~windows & ~text
+    flat = inside & ~windows & ~text & ~edges
+    desktop = ~inside & ~windows
+    return dict(zip(ERROR_REGIONS, (windows, text, edges, flat, desktop)))
+
+
+def error_breakdown(reference: np.ndarray, neural: np.ndarray, scene: Scene) -> dict[str, dict]:
+    """{region: {"pixels", "sse"}}: pixel count and summed squared error (all channels) of each
+    `error_regions` mask; the sse values add up to the frame's."""
+    a, b = _check_pair(reference, neural)
+    se = ((a - b) ** 2).sum(axis=2)
+    return {k: {"pixels": int(m.sum()), "sse": float(se[m].sum())} for k, m in error_regions(scene).items()}
+
+
+def pool_breakdowns(frames: list[dict[str, dict]]) -> dict[str, dict]:
+    """Breakdowns of several frames pooled: per region its share of all pixels, its share of the squared
+    error and its PSNR (inf when exact, None when no pixel is in it)."""
+    total_px = sum(r["pixels"] for f in frames for r in f.values()) or 1
+    total_sse = sum(r["sse"] for f in frames for r in f.values())
+    out = {}
+    for k in ERROR_REGIONS:
+        px = sum(f[k]["pixels"] for f in frames if k in f)
+        sse = sum(f[k]["sse"] for f in frames if k in f)
+        mse = sse / (3 * px) if px else None
+        out[k] = {"pixel_share": px / total_px, "error_share": sse / total_sse if total_sse else 0.0,
+                  "psnr": None if mse is None else (math.inf if mse == 0 else 10 * math.log10(PEAK ** 2 / mse))}
+    return out
 
 
 # ---------------------------------------------------------------------------------------------

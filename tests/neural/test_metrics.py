@@ -103,6 +103,27 @@ def test_frame_metrics_and_difference_image():
     assert d.dtype == np.uint8 and d[0, 35].any() and not d[20, 5].any()
 
 
+def test_error_regions_partition_the_canvas_and_place_the_error():
+    sc = _scene()
+    masks = m.error_regions(sc)
+    assert list(masks) == list(m.ERROR_REGIONS)
+    stacked = np.stack(list(masks.values()))
+    assert (stacked.sum(0) == 1).all()                                  # disjoint and covering
+    assert masks["window edges"][5, 10] and masks["window edges"][3, 10] and not masks["window edges"][10, 16]
+    assert masks["component edges"][8, 10] and masks["flat"][15, 20] and masks["desktop"][0, 0]
+    ref = np.zeros((30, 40, 3), np.uint8)
+    neu = ref.copy()
+    neu[5, 5:25] = 90                                                   # the window's top border only
+    b = m.error_breakdown(ref, neu, sc)
+    assert b["window edges"]["sse"] == 20 * 3 * 90 ** 2 and sum(v["sse"] for v in b.values()) == b["window edges"]["sse"]
+    neu2 = ref.copy()
+    neu2[0:2, 30:40] = 30                                               # desktop only
+    pooled = m.pool_breakdowns([b, m.error_breakdown(ref, neu2, sc)])
+    assert pooled["window edges"]["error_share"] == pytest.approx(90 ** 2 * 20 / (90 ** 2 * 20 + 30 ** 2 * 20))
+    assert sum(v["pixel_share"] for v in pooled.values()) == pytest.approx(1.0)
+    assert pooled["flat"]["psnr"] == math.inf and pooled["window edges"]["psnr"] < 30
+
+
 def test_temporal_stability_counts_only_outside_dirty_regions():
     a = np.zeros((20, 20, 3), np.uint8)
     b = a.copy()
