@@ -229,8 +229,7 @@ def _pooled_psnr(mses: list[float]) -> float | None:
     """PSNR of the mean MSE over all frames: defined even when some frames are identical (inf)."""
     if not mses:
         return None
-    m = float(np.mean(mses))
-    return math.inf if m == 0 else 10 * math.log10(M.PEAK ** 2 / m)
+    return M.psnr_from_mse(float(np.mean(mses)))
 
 
 def target_report(summary: dict, steps: int | None) -> dict:

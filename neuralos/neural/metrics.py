@@ -59,14 +59,18 @@ def mse(a: np.ndarray, b: np.ndarray, mask: np.ndarray | None = None) -> float:
     return float(d.mean())
 
 
-def psnr(a: np.ndarray, b: np.ndarray, mask: np.ndarray | None = None, peak: float = PEAK) -> float:
-    """PSNR in dB (inf when identical, nan when the mask is empty)."""
-    m = mse(a, b, mask)
+def psnr_from_mse(m: float, peak: float = PEAK) -> float:
+    """PSNR in dB of a mean squared error (inf for 0, nan for nan)."""
     if math.isnan(m):
         return float("nan")
     if m == 0:
         return math.inf
     return 10.0 * math.log10(peak * peak / m)
+
+
+def psnr(a: np.ndarray, b: np.ndarray, mask: np.ndarray | None = None, peak: float = PEAK) -> float:
+    """PSNR in dB (inf when identical, nan when the mask is empty)."""
+    return psnr_from_mse(mse(a, b, mask), peak)
 
 
 def boxes_mask(boxes: Iterable[Box], height: int, width: int) -> np.ndarray:
@@ -276,9 +280,8 @@ def pool_breakdowns(frames: list[dict[str, dict]]) -> dict[str, dict]:
     for k in ERROR_REGIONS:
         px = sum(f[k]["pixels"] for f in frames if k in f)
         sse = sum(f[k]["sse"] for f in frames if k in f)
-        mse = sse / (3 * px) if px else None
         out[k] = {"pixel_share": px / total_px, "error_share": sse / total_sse if total_sse else 0.0,
-                  "psnr": None if mse is None else (math.inf if mse == 0 else 10 * math.log10(PEAK ** 2 / mse))}
+                  "psnr": psnr_from_mse(sse / (3 * px)) if px else None}
     return out
 
 
