@@ -218,11 +218,12 @@ def grown_model(source, changes: dict) -> tuple:
         raise BadInput(f"--model {json.dumps(changes)} changes the shape of existing weights: "
                        f"{str(e).splitlines()[-1].strip()}") from None
     params = dict(model.named_parameters())
-    started = [k for k in missing if k in params and bool(params[k].detach().abs().sum())]
+    new = [k for k in missing if k in params]
+    started = [k for k in new if bool(params[k].detach().abs().sum())]
     if unexpected or started:
         raise BadInput(f"--model {json.dumps(changes)} removes weights or adds ones that are not zero at first "
                        f"({', '.join((unexpected or started)[:3])}); train a new teacher for that")
-    return model, [k for k in missing if k in params]
+    return model, new
 
 
 # --- the trainer ---------------------------------------------------------------------------------------------
