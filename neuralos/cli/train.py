@@ -66,6 +66,8 @@ def register(subparsers) -> None:
     d.add_argument("--student-steps", type=int, default=2, metavar="K", help="student steps, 1-4 (default 2)")
     d.add_argument("--data-weight", type=float, default=0.25, metavar="W",
                    help="weight of the extra loss against the reference frames (default 0.25; 0: pure distillation)")
+    d.add_argument("--detail-weight", type=float, default=0.0, metavar="X",
+                   help="in the data term, weigh the reference's outlines and text 1+X times (default 0)")
     d.add_argument("--init", default=None, metavar="DIR",
                    help="start the student from this pipeline folder (an earlier student) instead of the teacher")
     d.add_argument("--model", type=json.loads, default=None, metavar="JSON",

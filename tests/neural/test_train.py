@@ -8,7 +8,8 @@ import torch
 from neuralos.cli import main
 from neuralos.neural import shards as sh
 from neuralos.neural.pipeline import UIRenderPipeline
-from neuralos.neural.train import PairDataset, TrainConfig, Trainer, drop_previous, grown_model, train
+from neuralos.neural.train import (PairDataset, TrainConfig, Trainer, detail_mask, drop_previous, grown_model, train,
+                                   weighted_mse)
 
 from neural_scenes import TINY_MODEL, painted_frame, random_scene, synthetic_pairs, tiny_model
 
@@ -92,7 +93,7 @@ def test_a_student_grows_a_palette_head_from_an_earlier_student(teacher, tmp_pat
     out = tmp_path / "grown"
     cfg = TrainConfig(mode="distill", out=str(out), teacher=str(t_out / "pipeline"), init=str(t_out / "pipeline"),
                       model={"palette_head": True}, steps=2, batch_size=2, crop=32, lr=1e-3, teacher_steps=2,
-                      student_steps=1, checkpoint_every=2, log_every=1, eval_crops=2, progress=False)
+                      student_steps=1, data_weight=4, detail_weight=4, checkpoint_every=2, log_every=1, eval_crops=2, progress=False)
     trainer = Trainer(cfg, dataset=dataset)
     student = trainer.accelerator.unwrap_model(trainer.model)
     assert student.config.palette_head and not trainer.teacher.config.palette_head
@@ -121,6 +122,28 @@ def test_growing_refuses_changes_that_are_not_additions():
         grown_model(tiny_model(palette_head=True), {"palette_head": False})
 
 
+def test_detail_mask_finds_thin_lines_and_text_but_not_gradients():
+    frame = torch.full((1, 3, 20, 30), 0.6)
+    frame[:, :, :, 20:] = torch.linspace(0.6, 0.6 - 9 * 0.03, 10)   # a soft gradient, under DETAIL_STEP a pixel
+    frame[:, 2, 10, 2:12] = 0.0                        # a 1-px line in one channel only
+    mask = detail_mask(frame)
+    assert mask.shape == (1, 1, 20, 30) and set(mask.unique().tolist()) == {0.0, 1.0}
+    rows, cols = mask[0, 0].nonzero(as_tuple=True)
+    assert rows.min() == 8 and rows.max() == 12 and cols.min() == 0 and cols.max() == 13   # the line, grown 2 px
+    assert mask[0, 0, :, 20:].sum() == 0
+
+
+def test_weighted_mse_is_the_mse_when_uniform_and_favours_weighted_pixels():
+    a, b = torch.randn(2, 3, 8, 8), torch.randn(2, 3, 8, 8)
+    assert torch.allclose(weighted_mse(a, b, torch.full((2, 1, 8, 8), 3.0)), torch.nn.functional.mse_loss(a, b))
+    pred, target = torch.zeros(1, 3, 4, 4), torch.zeros(1, 3, 4, 4)
+    pred[..., 0, 0] = 1.0                              # all error on one pixel
+    weight = torch.ones(1, 1, 4, 4)
+    plain = float(weighted_mse(pred, target, weight))
+    weight[..., 0, 0] = 5.0
+    assert float(weighted_mse(pred, target, weight)) == pytest.approx(plain * 5 * 16 / 20)
+
+
 def test_drop_previous_clears_maps_and_flag():
     from neuralos.neural.conditioning import CONDITIONING_CHANNELS, PREVIOUS_FLAG, PREVIOUS_SLICE
     cond = torch.ones(64, CONDITIONING_CHANNELS, 2, 2)
@@ -137,6 +160,8 @@ def test_bad_config_is_rejected(tmp_path):
         TrainConfig(crop=30).validate()
     with pytest.raises(BadInput, match="student-steps"):
         TrainConfig(mode="distill", student_steps=8).validate()
+    with pytest.raises(BadInput, match="detail-weight must not be negative"):
+        TrainConfig(mode="distill", detail_weight=-1).validate()
 
 
 def _write_shards(folder, n=6):
