@@ -828,20 +828,26 @@ def cpu_supports_bf16() -> bool:
     return " avx512_bf16" in flags or " amx_bf16" in flags
 
 
+def cpu_cores() -> int:
+    """The cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
 def default_threads() -> int:
     """Inference threads: every core but one, which the GUI thread (layout, input, widget frames) keeps.
-    Measured on a 2-core CPU (docs/performance.md): one thread beats two as soon as anything else runs."""
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        cores = os.cpu_count() or 1
-    return max(1, cores - 1)
+    Measured on a 2-core CPU (docs/performance.md): one thread beats two for the small regions input
+    produces; large paints (`renderer.BURST_PIXELS`) take every core."""
+    return max(1, cpu_cores() - 1)
 
 
 def configure(renderer, device: str | None = None, threads: int | None = None, dtype: str | None = None) -> dict:
     """Apply the measured defaults to a NeuralRenderer and the process: on CUDA, half precision and channels-last;
-    on a CPU, `default_threads()` torch threads and bfloat16 autocast where the CPU has native bf16 (else float32).
-    `NEURALOS_RENDER_THREADS` / `NEURALOS_RENDER_DTYPE` override. Returns the settings used."""
+    on a CPU, `default_threads()` torch threads (every core for whole frames and windows) and bfloat16 autocast
+    where the CPU has native bf16 (else float32). `NEURALOS_RENDER_THREADS` (a fixed count for every paint) /
+    `NEURALOS_RENDER_DTYPE` override. Returns the settings used."""
     import torch
 
     device = device or _device_of(renderer)
@@ -858,14 +864,18 @@ def configure(renderer, device: str | None = None, threads: int | None = None, d
         settings.update(dtype=str(tdtype).replace("torch.", ""), channels_last=True)
         return settings
     env_threads = os.environ.get("NEURALOS_RENDER_THREADS")
-    n = int(threads or (env_threads if env_threads and env_threads.isdigit() else 0) or default_threads())
+    fixed = int(threads or (env_threads if env_threads and env_threads.isdigit() else 0))
+    n = fixed or default_threads()
     torch.set_num_threads(n)
+    if hasattr(renderer, "burst_threads"):
+        renderer.burst_threads = None if fixed or cpu_cores() <= n else cpu_cores()
     native = "bfloat16" if cpu_supports_bf16() else "float32"
     want = (dtype or os.environ.get("NEURALOS_RENDER_DTYPE") or native).lower()
     want = {"bf16": "bfloat16", "fp32": "float32"}.get(want, want)
     if hasattr(renderer, "dtype") and want in ("float32", "bfloat16"):
         renderer.dtype = want
-    settings.update(threads=torch.get_num_threads(), dtype=getattr(renderer, "dtype", None), channels_last=True)
+    settings.update(threads=torch.get_num_threads(), burst_threads=getattr(renderer, "burst_threads", None),
+                    dtype=getattr(renderer, "dtype", None), channels_last=True)
     return settings
 
 

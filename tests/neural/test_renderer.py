@@ -91,3 +91,28 @@ def test_load_renderer_and_default(renderer, scene, tmp_path, monkeypatch):
     (tmp_path / "models").mkdir()
     (tmp_path / "student").rename(tmp_path / "models" / R.DEFAULT_MODEL)
     assert isinstance(R.load_default_renderer(), R.NeuralRenderer)
+
+
+def test_large_paints_run_on_the_burst_threads(renderer, scene, monkeypatch):
+    seen = []
+    forward = renderer.model.forward
+    monkeypatch.setattr(renderer.model, "forward", lambda *a, **k: seen.append(torch.get_num_threads()) or forward(*a, **k))
+    monkeypatch.setattr(R, "BURST_PIXELS", 64 * 64)
+    renderer.burst_threads = 2
+    frame = renderer.render(scene)                                            # whole frame: 2 threads
+    renderer.render(scene, previous=frame, regions=[Box(8, 8, 8, 8)])      # a 40x40 context: as configured
+    assert seen == [2, 2, 1, 1] and torch.get_num_threads() == 1           # (2 steps each); restored after
+
+
+def test_configure_keeps_a_core_for_the_gui_and_bursts_on_all(renderer, monkeypatch):
+    from neuralos.neural import live
+    monkeypatch.setattr(live, "cpu_cores", lambda: 4)
+    monkeypatch.delenv("NEURALOS_RENDER_THREADS", raising=False)
+    try:
+        settings = live.configure(renderer, device="cpu")
+        assert (settings["threads"], settings["burst_threads"]) == (3, 4)
+        monkeypatch.setenv("NEURALOS_RENDER_THREADS", "2")                 # a fixed count: no bursts
+        settings = live.configure(renderer, device="cpu")
+        assert (settings["threads"], settings["burst_threads"]) == (2, None)
+    finally:
+        torch.set_num_threads(1)
