@@ -27,10 +27,10 @@ from neuralos.resources import SHIPPED_MODELS
 from neuralos.scene import Box, Scene, merge_boxes
 
 DEFAULT_MODEL = "neuralos-ui-student"
-# Paints this large (a quarter of 1024x768: whole frames, windows) run on `burst_threads`; smaller ones on the
+# Paints this large (an eighth of 1024x768: whole frames, windows) run on `burst_threads`; smaller ones on the
 # configured threads. Measured on 2 cores (docs/performance.md): two threads make a whole frame 1.4-1.7x faster,
-# but slow the small regions input produces (the hand-off outweighs the work).
-BURST_PIXELS = 1024 * 768 // 4
+# but slow the small regions input produces (a field or a button: the hand-off outweighs the work).
+BURST_PIXELS = 1024 * 768 // 8
 
 
 class RendererFault(NeuralosError):
