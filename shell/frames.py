@@ -30,7 +30,7 @@ from PySide6.QtWidgets import QWidget
 
 from neuralos.errors import first_line
 from neuralos.neural.live import (MAX_MISSES, PASTE_MARGIN, FallbackPolicy, LiveFrame, LiveRenderer, LiveWorker,
-                                  check_frame, dirty_regions)
+                                  PendingFrame, check_frame, dirty_regions)
 
 log = logging.getLogger(__name__)
 
@@ -343,8 +343,9 @@ class FramePump(QObject):
             self._done((time.perf_counter() - t0) * 1000.0)
             return
         scene = self.canvas.scene()
-        widgets = self.canvas.grab_frame()     # the widget renderer's pixels of this state, for fallback
-        seq = self.worker.submit(scene, widgets, self.deadline_ms, self.first_deadline_ms)
+        pending = PendingFrame()               # the widget renderer's pixels of this state, for fallback: ...
+        seq = self.worker.submit(scene, pending, self.deadline_ms, self.first_deadline_ms)
+        widgets = pending.set_from(self.canvas.grab_frame)   # ... grabbed while the worker already paints
         self._latest = (seq, scene, widgets)
         self._submitted[seq] = time.perf_counter()
         if not self._deadline.isActive():

@@ -482,12 +482,17 @@ class _Painter:
         """Lay out and hand the current state to the renderer (what the shell does after every change)."""
         from PySide6.QtCore import QCoreApplication
 
+        from neuralos.neural.live import PendingFrame
+
         QCoreApplication.processEvents()
         scene = self.canvas.scene()
-        widgets = self.canvas.grab_frame()
         if self.worker is None:
+            self.canvas.grab_frame()
             return None
-        return self.worker.submit(scene, widgets)
+        pending = PendingFrame()
+        seq = self.worker.submit(scene, pending)
+        pending.set_from(self.canvas.grab_frame)      # as the shell does: grabbed while the worker paints
+        return seq
 
     def wait(self, seq: int | None, timeout: float = 600.0):
         """perf_counter() time the pixels of request `seq` (or a later one) were ready, and that frame."""

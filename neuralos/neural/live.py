@@ -3,7 +3,8 @@
     live = LiveRenderer(renderer)                        # a NeuralRenderer, any plugin renderer, or None
     f = live.render(scene, widgets=canvas.grab_frame)    # LiveFrame: f.frame (H, W, 3) uint8, f.regions ...
     worker = LiveWorker(live, on_result)                 # the shell: renders off the GUI thread
-    seq = worker.submit(scene, widget_frame)             # latest wins: a request not yet started is dropped
+    seq = worker.submit(scene, pending := PendingFrame())  # latest wins: a request not yet started is dropped
+    pending.set_from(canvas.grab_frame)                  # the widget frame, for fallback, grabbed while it paints
 
 What one `render()` does:
 
@@ -388,6 +389,37 @@ class _Widgets:
             if src is None:
                 raise RuntimeError("no widget frame to fall back on")
             self._frame = check_frame(src, self.width, self.height)
+        return self._frame
+
+
+class PendingFrame:
+    """The widget frame of a submitted scene, grabbed by the GUI thread *after* `LiveWorker.submit`, while the
+    worker already paints (on two cores the grab, 1.5-10 ms, leaves the input-to-pixels path). Pass it as
+    `widgets`; the worker calls it, and so waits for the grab, only when it needs widget pixels (a fault)."""
+
+    timeout_s = 10.0
+
+    def __init__(self):
+        self._done = threading.Event()
+        self._frame = None
+        self._error: BaseException | None = None
+
+    def set_from(self, grab: Callable[[], np.ndarray]) -> np.ndarray:
+        """Run `grab` (on the GUI thread) and hand its frame, or its exception, to the worker; returns the frame."""
+        try:
+            self._frame = grab()
+            return self._frame
+        except BaseException as e:
+            self._error = e
+            raise
+        finally:
+            self._done.set()
+
+    def __call__(self) -> np.ndarray:
+        if not self._done.wait(self.timeout_s):
+            raise TimeoutError(f"the widget frame was not grabbed within {self.timeout_s:g} s")
+        if self._error is not None:
+            raise RuntimeError(f"grabbing the widget frame failed: {first_line(self._error)}")
         return self._frame
 
 

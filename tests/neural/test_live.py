@@ -3,6 +3,7 @@ import dataclasses
 import threading
 
 import numpy as np
+import pytest
 import torch
 
 from neuralos.neural import live as L
@@ -406,3 +407,40 @@ def test_changed_regions_shrink_to_where_the_conditioning_maps_differ():
     relabelled = dataclasses.replace(s0, nodes=[dataclasses.replace(n, text="other") if n.key == "s/tl" else n
                                                 for n in s0.nodes])
     assert L.dirty_regions(relabelled, s0) and L.changed_regions(relabelled, s0) == []   # nothing the model sees
+
+
+def test_the_worker_paints_before_the_widget_frame_is_grabbed_and_waits_for_it_only_on_a_fault():
+    r = tiny_renderer(cls=Faulty)
+    results = []
+    done = threading.Event()
+    worker = L.LiveWorker(L.LiveRenderer(r), lambda f: (results.append(f), done.set()))
+    s0 = two_buttons()
+    try:
+        first = L.PendingFrame()                       # never grabbed: a neural frame needs no widget pixels
+        worker.submit(s0, first)
+        assert done.wait(30) and results[0].renderer == "neural"
+        done.clear()
+        r.bad = Box(700, 500, 100, 100)
+        s1 = two_buttons(hover=("br",))
+        late = L.PendingFrame()
+        worker.submit(s1, late)
+        assert not done.wait(0.3)                      # the fault needs the widget pixels: it waits for the grab
+        assert late.set_from(lambda: widgets_of(s1)).shape == (600, 800, 3)
+        assert done.wait(30)
+        assert results[1].renderer == "widgets" and results[1].widget_regions
+        (bad,) = results[1].widget_regions
+        assert (results[1].frame[bad.y:bad.bottom, bad.x:bad.right] == WIDGETS).all()
+    finally:
+        worker.close()
+
+
+def test_a_failed_or_missing_grab_reaches_the_worker_as_an_error():
+    pending = L.PendingFrame()
+    with pytest.raises(OSError):                       # the GUI thread sees its own exception ...
+        pending.set_from(lambda: (_ for _ in ()).throw(OSError("display gone")))
+    with pytest.raises(RuntimeError, match="grabbing the widget frame failed: display gone"):
+        pending()                                      # ... the worker a reason for its log and status line
+    never = L.PendingFrame()
+    never.timeout_s = 0.01
+    with pytest.raises(TimeoutError, match="not grabbed within"):
+        never()
