@@ -26,7 +26,7 @@ Student: knowledge distillation of the deterministic DDIM sampler (Luhman & Luhm
     (`data_weight` * ||student - frame||^2) keeps the student anchored to the reference frames as well.
     When the teacher's long chain drifts (a weak teacher: its 25-step frames worse than its 2-step ones), aim
     at its best sampler instead: the shipped student learns the teacher's 2-step frames in one step (one
-    halving, as in progressive distillation) with `data_weight` 4.
+    halving, as in progressive distillation) with `data_weight` 4 and `detail_weight` 4.
 
 Output folder (`--out`):
     pipeline/            the EMA model as a UIRenderPipeline folder (a plugin folder; safetensors),

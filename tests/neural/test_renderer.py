@@ -98,6 +98,7 @@ def test_large_paints_run_on_the_burst_threads(renderer, scene, monkeypatch):
     forward = renderer.model.forward
     monkeypatch.setattr(renderer.model, "forward", lambda *a, **k: seen.append(torch.get_num_threads()) or forward(*a, **k))
     monkeypatch.setattr(R, "BURST_PIXELS", 64 * 64)
+    torch.set_num_threads(1)                                                  # whatever earlier tests left
     renderer.burst_threads = 2
     frame = renderer.render(scene)                                            # whole frame: 2 threads
     renderer.render(scene, previous=frame, regions=[Box(8, 8, 8, 8)])      # a 40x40 context: as configured
