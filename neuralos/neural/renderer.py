@@ -155,9 +155,9 @@ class NeuralRenderer:
             raise RendererFault(f"neural renderer returned {frame.shape}, expected ({box.h}, {box.w}, 3)")
         return frame
 
-
     @contextmanager
     def _threads_for(self, box: Box):
+        """Run the paint of `box` on `burst_threads` when it is at least BURST_PIXELS, then restore the count."""
         import torch
 
         want = self.burst_threads if box.w * box.h >= BURST_PIXELS else None

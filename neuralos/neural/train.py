@@ -432,9 +432,11 @@ class Trainer:
         loss = F.mse_loss(final.float(), target)
         if len(x0s) > 1:
             loss = 0.5 * loss + 0.5 * sum(F.mse_loss(x.float(), target) for x in x0s[:-1]) / (len(x0s) - 1)
-        if cfg.data_weight > 0:
+        if cfg.data_weight > 0 and cfg.detail_weight > 0:
             weight = 1 + cfg.detail_weight * detail_mask(x0)
             loss = loss + cfg.data_weight * weighted_mse(final.float(), x0, weight)
+        elif cfg.data_weight > 0:
+            loss = loss + cfg.data_weight * F.mse_loss(final.float(), x0)
         return loss
 
     def train_step(self, batch: dict) -> float:

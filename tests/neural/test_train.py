@@ -93,7 +93,8 @@ def test_a_student_grows_a_palette_head_from_an_earlier_student(teacher, tmp_pat
     out = tmp_path / "grown"
     cfg = TrainConfig(mode="distill", out=str(out), teacher=str(t_out / "pipeline"), init=str(t_out / "pipeline"),
                       model={"palette_head": True}, steps=2, batch_size=2, crop=32, lr=1e-3, teacher_steps=2,
-                      student_steps=1, data_weight=4, detail_weight=4, checkpoint_every=2, log_every=1, eval_crops=2, progress=False)
+                      student_steps=1, data_weight=4, detail_weight=4, checkpoint_every=2, log_every=1,
+                      eval_crops=2, progress=False)
     trainer = Trainer(cfg, dataset=dataset)
     student = trainer.accelerator.unwrap_model(trainer.model)
     assert student.config.palette_head and not trainer.teacher.config.palette_head
