@@ -47,7 +47,7 @@ PART_ROLES = (
 )
 ROLES = COMPONENT_ROLES + PART_ROLES
 STATES = ("hovered", "pressed", "focused", "checked", "disabled", "selected", "invalid")
-MODEL_FORMAT_VERSION = 1
+MODEL_FORMAT_VERSION = 2   # 2: the glyph map also inks the marks of checked indicators (tick, dot)
 
 
 @dataclass(frozen=True)

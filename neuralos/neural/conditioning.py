@@ -20,10 +20,11 @@ Channels (`CONDITIONING_CHANNEL_NAMES`, in this order; the count is `CONDITIONIN
                         full box, not the clip), clipped at GEOMETRY_RANGE and divided by it: 0 on the
                         edge pixel, 1 far inside. Together they place 1-px borders and rounded corners
                         exactly (a corner is where two of them are small). 1 where no box is decorated.
-  glyph              1  text coverage alpha (0..1), no colour: every `TextRun` drawn with QPainter in the
+  glyph              1  ink coverage alpha (0..1), no colour: every `TextRun` drawn with QPainter in the
                         bundled DejaVu font at its baseline origin, pixel size, bold/italic/mono, hinting
-                        off, clipped to its layout box and its node's clip; text under a window painted
-                        later is hidden, as in the frame.
+                        off, clipped to its layout box and its node's clip; and the mark of every checked
+                        indicator part (`neuralos.marks`: the check box tick, the radio dot), the same
+                        shape the widgets paint. Ink under a window painted later is hidden, as in the frame.
   theme:*           10  background RGB, foreground RGB, primary RGB (0..1) and the dark flag: constant planes,
                         except primary, which inside a window is its surface's primary colour
                         (`theme["surface_primary"][surface]`, A2UI `theme.primaryColor`) when it has one.
@@ -40,10 +41,11 @@ from __future__ import annotations
 
 import os
 import threading
-from typing import Iterable
+from typing import Iterable, NamedTuple
 
 import numpy as np
 
+from neuralos.marks import mark_of, paint_mark
 from neuralos.scene import MODEL_FORMAT_VERSION, ROLES, STATES, Box, Scene, SceneNode, TextRun
 
 CONDITIONING_VERSION = MODEL_FORMAT_VERSION
@@ -77,6 +79,13 @@ _SCENE_SLICE = slice(0, GLYPH_CHANNEL)
 assert PREVIOUS_FLAG + 1 == CONDITIONING_CHANNELS
 
 _ROLE_INDEX = {r: i for i, r in enumerate(ROLES)}
+
+
+class Mark(NamedTuple):
+    """An indicator mark in the glyph map: `neuralos.marks` kind ("tick", "dot") inside the indicator `box`."""
+
+    kind: str
+    box: Box
 _STATE_INDEX = {s: i for i, s in enumerate(STATES)}
 
 
@@ -102,7 +111,7 @@ def build_conditioning(scene: Scene, previous: np.ndarray | None = None, region:
     base_primary = tuple(theme[6:9])
     surface_primary = scene.theme.get("surface_primary") or {}
 
-    glyph_ops: list[tuple[TextRun | None, Box]] = []   # in paint order: (run, clip) draws, (None, box) clears
+    glyph_ops: list[tuple[TextRun | Mark | None, Box]] = []   # in paint order: (ink, clip) draws, (None, box) clears
     for node in scene.nodes:
         if node.clip is None:
             continue
@@ -149,8 +158,11 @@ def build_conditioning(scene: Scene, previous: np.ndarray | None = None, region:
             if part.role in _ROLE_INDEX:
                 out[(ROLE_SLICE.start + _ROLE_INDEX[part.role], *psl)] = 1.0
             _decorate(out, part.box, pvis, part.states | node.states, r)
+            kind = mark_of(part)
+            if kind is not None:
+                glyph_ops.append((Mark(kind, part.box), pvis))
 
-    if any(run is not None for run, _ in glyph_ops):
+    if any(ink is not None for ink, _ in glyph_ops):
         out[GLYPH_CHANNEL] = glyph_mask(glyph_ops, r)
     if previous is not None:
         previous = np.asarray(previous)
@@ -279,9 +291,10 @@ def _font(run: TextRun):
     return font
 
 
-def glyph_mask(ops: list[tuple[TextRun | None, Box]], region: Box) -> np.ndarray:
+def glyph_mask(ops: list[tuple[TextRun | Mark | None, Box]], region: Box) -> np.ndarray:
     """Coverage (region.h, region.w) float32 in 0..1, painting `ops` in order (canvas coordinates):
-    (run, clip) draws a text run clipped to `clip`; (None, box) clears `box` (an occluding window)."""
+    (run, clip) draws a text run clipped to `clip`; (mark, clip) an indicator mark; (None, box) clears `box`
+    (an occluding window)."""
     _ensure_qt()
     from PySide6.QtCore import QPointF, QRect
     from PySide6.QtGui import QColor, QImage, QPainter
@@ -292,7 +305,8 @@ def glyph_mask(ops: list[tuple[TextRun | None, Box]], region: Box) -> np.ndarray
     try:
         p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         p.setRenderHint(QPainter.RenderHint.TextAntialiasing, True)
-        p.setPen(QColor(255, 255, 255, 255))
+        ink = QColor(255, 255, 255, 255)
+        p.setPen(ink)
         p.translate(-region.x, -region.y)
         fonts: dict = {}
         for run, clip in ops:
@@ -303,11 +317,15 @@ def glyph_mask(ops: list[tuple[TextRun | None, Box]], region: Box) -> np.ndarray
                 p.fillRect(rect, QColor(0, 0, 0, 0))
                 p.setCompositionMode(QPainter.CompositionMode.CompositionMode_SourceOver)
                 continue
+            p.setClipRect(rect)
+            if isinstance(run, Mark):
+                paint_mark(p, run.kind, run.box, ink)
+                continue
             key = (run.size_px, run.bold, run.italic, run.mono)
             if key not in fonts:
                 fonts[key] = _font(run)
+            p.setPen(ink)
             p.setFont(fonts[key])
-            p.setClipRect(rect)
             p.drawText(QPointF(run.x, run.y), run.text)
     finally:
         p.end()

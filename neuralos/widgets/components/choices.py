@@ -1,13 +1,14 @@
 """Choices: CheckBox and ChoicePicker (a list of check/radio options, or wrapping chips, optionally filtered)."""
 from __future__ import annotations
 
-from PySide6.QtCore import QPointF, QRect, QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QPainter, QPainterPath, QPen
+from PySide6.QtCore import QRect, QRectF, QSize, Qt
+from PySide6.QtGui import QColor, QPainter, QPen
 from PySide6.QtWidgets import QSizePolicy
 
 from neuralos.a2ui.dynamic import resolve_text
 from neuralos.a2ui.functions import truthy
-from neuralos.scene import Part
+from neuralos.marks import paint_mark
+from neuralos.scene import Box, Part
 from neuralos.widgets.app import BASE_PX, make_font
 from neuralos.widgets.components.base import TEXT_MAX_WIDTH, Component, Validated, mix, scene_box, take_press
 from neuralos.widgets.components.labeled import LabeledInput
@@ -32,24 +33,10 @@ def paint_indicator(p: QPainter, r: QRect, theme, checked: bool, *, radio: bool,
         p.setBrush(mix(theme.base, theme.foreground, 0.12) if pressed else QColor(theme.base))
     if radio:
         p.drawEllipse(rf)
-        if checked:
-            p.setPen(Qt.NoPen)
-            p.setBrush(QColor(theme.on_primary))
-            c = rf.center()
-            p.drawEllipse(c, r.width() * 0.2, r.height() * 0.2)
     else:
         p.drawRoundedRect(rf, 3, 3)
-        if checked:
-            pen = QPen(QColor(theme.on_primary), 2)
-            pen.setCapStyle(Qt.RoundCap)
-            pen.setJoinStyle(Qt.RoundJoin)
-            p.setPen(pen)
-            x, y, w, h = rf.x(), rf.y(), rf.width(), rf.height()
-            path = QPainterPath(QPointF(x + w * 0.24, y + h * 0.52))
-            path.lineTo(QPointF(x + w * 0.43, y + h * 0.70))
-            path.lineTo(QPointF(x + w * 0.77, y + h * 0.32))
-            p.setBrush(Qt.NoBrush)
-            p.drawPath(path)
+    if checked:
+        paint_mark(p, "dot" if radio else "tick", Box(r.x(), r.y(), r.width(), r.height()), QColor(theme.on_primary))
     if focused and enabled:
         p.setPen(QPen(mix(theme.background, theme.primary, 0.5), 2))
         p.setBrush(Qt.NoBrush)
