@@ -7,20 +7,25 @@ must infer from a flag ("checked") comes out as a filled box with no tick.
 """
 from __future__ import annotations
 
-from neuralos.scene import Box, Part
+from typing import Iterable
+
+from neuralos.scene import Box
 
 MARK_ROLES = {"check.indicator": "tick", "radio.indicator": "dot"}
 TICK_PEN_PX = 2.0
 
 
-def mark_of(part: Part) -> str | None:
-    """The mark a part shows: "tick" or "dot" for a checked indicator, else None."""
-    return MARK_ROLES.get(part.role) if "checked" in part.states else None
+def mark_of(role: str, states: Iterable[str]) -> str | None:
+    """The mark a part of `role` with `states` (its own and its node's) shows: "tick" or "dot" for a checked
+    indicator, else None."""
+    return MARK_ROLES.get(role) if "checked" in states else None
 
 
 def paint_mark(p, kind: str, box: Box, color) -> None:
     """Draw mark `kind` inside the indicator `box` (painter coordinates) with QPainter `p` in QColor `color`,
     antialiased."""
+    if kind not in MARK_ROLES.values():
+        raise ValueError(f"unknown mark {kind!r}")
     from PySide6.QtCore import QPointF, QRectF, Qt
     from PySide6.QtGui import QPainter, QPainterPath, QPen
 
@@ -31,7 +36,7 @@ def paint_mark(p, kind: str, box: Box, color) -> None:
         p.setPen(Qt.PenStyle.NoPen)
         p.setBrush(color)
         p.drawEllipse(rf.center(), box.w * 0.2, box.h * 0.2)
-    elif kind == "tick":
+    else:
         pen = QPen(color, TICK_PEN_PX)
         pen.setCapStyle(Qt.PenCapStyle.RoundCap)
         pen.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
@@ -42,6 +47,4 @@ def paint_mark(p, kind: str, box: Box, color) -> None:
         path.lineTo(QPointF(x + w * 0.43, y + h * 0.70))
         path.lineTo(QPointF(x + w * 0.77, y + h * 0.32))
         p.drawPath(path)
-    else:
-        raise ValueError(f"unknown mark {kind!r}")
     p.restore()

@@ -78,6 +78,9 @@ def run_check(args: argparse.Namespace) -> int:
     result = data.check(args.dir, sample=args.sample, seed=args.seed, progress=not args.no_progress)
     print(f"alignment check passed: {result['checked']} samples re-rendered from {result['shards']} shards, "
           "frames byte-identical, scenes and conditioning equal")
+    if result["older_format"]:
+        print(f"{result['older_format']} of them were written under an older conditioning format: their maps, "
+              "rebuilt from the stored scenes as training does, equal the re-renders' maps")
     return 0
 
 

@@ -157,8 +157,9 @@ def build_conditioning(scene: Scene, previous: np.ndarray | None = None, region:
                 out[(EDGE_SLICE, *psl)] = 1.0
             if part.role in _ROLE_INDEX:
                 out[(ROLE_SLICE.start + _ROLE_INDEX[part.role], *psl)] = 1.0
-            _decorate(out, part.box, pvis, part.states | node.states, r)
-            kind = mark_of(part)
+            states = part.states | node.states
+            _decorate(out, part.box, pvis, states, r)
+            kind = mark_of(part.role, states)
             if kind is not None:
                 glyph_ops.append((Mark(kind, part.box), pvis))
 

@@ -522,7 +522,10 @@ def check_sample(s: sh.Sample, rerender: bool = True) -> list[str]:
     if (s.scene.width, s.scene.height) != (s.frame.shape[1], s.frame.shape[0]):
         problems.append(f"scene size {s.scene.width}x{s.scene.height} != frame {s.frame.shape[1]}x{s.frame.shape[0]}")
         return problems
-    from neuralos.neural.conditioning import build_conditioning
+    from neuralos.neural.conditioning import CONDITIONING_VERSION, build_conditioning
+    # A sample written under an older map format records that format's hash: training rebuilds the maps from
+    # the stored scene, so it stays usable; its maps are then checked against the re-render's instead.
+    same_format = meta.get("conditioning_version") == CONDITIONING_VERSION
     try:
         cond = build_conditioning(s.scene, s.previous)
         stored_cond = sh.array_hash(cond)
@@ -530,7 +533,7 @@ def check_sample(s: sh.Sample, rerender: bool = True) -> list[str]:
     except ValueError as e:
         problems.append(f"conditioning cannot be built from the stored scene ({e})")
         stored_cond = None
-    if stored_cond is not None and stored_cond != meta.get("conditioning_hash"):
+    if same_format and stored_cond is not None and stored_cond != meta.get("conditioning_hash"):
         problems.append("conditioning rebuilt from the stored scene/previous differs from meta.conditioning_hash")
     try:
         state = UIState.from_dict({k: v for k, v in s.state.items() if k != "resolved"}, where=f"{key}.state.json")
@@ -561,8 +564,10 @@ def check_sample(s: sh.Sample, rerender: bool = True) -> list[str]:
     if r.scene.to_dict() != s.scene.to_dict():
         problems.append("scene differs from a re-render: " + describe_scene_diff(s.scene, r.scene))
     rc = conditioning_hash(r.scene, r.previous)
-    if rc != meta.get("conditioning_hash"):
+    if same_format and rc != meta.get("conditioning_hash"):
         problems.append("conditioning of the re-rendered scene differs from meta.conditioning_hash")
+    elif not same_format and stored_cond is not None and rc != stored_cond:
+        problems.append("conditioning of the re-rendered scene differs from the one rebuilt from the stored scene")
     if s.state.get("resolved") is not None and r.resolved != s.state["resolved"]:
         problems.append(f"replayed pointer positions differ: stored {s.state['resolved']} vs {r.resolved}")
     return problems
@@ -572,11 +577,13 @@ def check(folder: str | Path, sample: int = 4, seed: int = 0, progress: bool = T
     """Alignment check of a data directory; raises CheckFailed listing every mismatch."""
     import random
 
+    from neuralos.neural.conditioning import CONDITIONING_VERSION
+
     folder = Path(folder)
     manifest = sh.read_manifest(folder)
     mismatches: list[Mismatch] = [Mismatch(p.split(":")[0], "-", p.split(": ", 1)[-1])
                                   for p in sh.verify_shards(folder)]
-    checked = 0
+    checked = older = 0
     entries = []
     for p in sh.shard_paths(folder):
         samples = list(sh.iter_shard(p))
@@ -591,12 +598,14 @@ def check(folder: str | Path, sample: int = 4, seed: int = 0, progress: bool = T
             for what in check_sample(s):
                 mismatches.append(Mismatch(shard, s.key, what))
             checked += 1
+            older += s.meta.get("conditioning_version") != CONDITIONING_VERSION
             if bar is not None:
                 bar.update(1)
     finally:
         if bar is not None:
             bar.close()
-    result = {"checked": checked, "shards": len(manifest["shards"]), "mismatches": [str(m) for m in mismatches]}
+    result = {"checked": checked, "shards": len(manifest["shards"]), "older_format": older,
+              "mismatches": [str(m) for m in mismatches]}
     if mismatches:
         lines = "\n  ".join(str(m) for m in mismatches[:20])
         more = f"\n  ... and {len(mismatches) - 20} more" if len(mismatches) > 20 else ""

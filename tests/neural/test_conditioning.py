@@ -77,7 +77,7 @@ def test_checkbox_indicator_and_checked_state(cond):
 
 def test_glyph_mask_is_ink_exactly_around_text_runs(scene, cond):
     glyph = cond[C.GLYPH_CHANNEL]
-    allowed = np.zeros(glyph.shape, bool)
+    allowed = box_mask(glyph.shape, Box(10, 50, 12, 12))       # the checked indicator's tick
     for n in scene.nodes:
         for r in n.text_runs:
             clip = r.box.intersect(n.clip)
@@ -108,6 +108,30 @@ def test_glyph_mask_matches_qpainter_text(scene, cond):
     b = run.box
     got = np.round(cond[C.GLYPH_CHANNEL, b.y:b.bottom, b.x:b.right] * 255)
     assert np.array_equal(got, ref[b.y:b.bottom, b.x:b.right].astype(np.float32))
+
+
+def test_checked_indicators_ink_their_mark(scene, cond):
+    """A checked check box's tick is ink in the glyph map, drawn as the widgets draw it; unchecked, none."""
+    from PySide6.QtGui import QColor, QImage, QPainter
+
+    from neuralos.marks import paint_mark
+
+    box = Box(10, 50, 12, 12)
+    img = QImage(scene.width, scene.height, QImage.Format.Format_Alpha8)
+    img.fill(0)
+    p = QPainter(img)
+    paint_mark(p, "tick", box, QColor(255, 255, 255))
+    p.end()
+    ref = np.frombuffer(img.constBits(), np.uint8).reshape(scene.height, img.bytesPerLine())[:, :scene.width]
+    got = np.round(cond[C.GLYPH_CHANNEL, box.y:box.bottom, box.x:box.right] * 255)
+    assert ref.sum() > 0 and np.array_equal(got, ref[box.y:box.bottom, box.x:box.right].astype(np.float32))
+    node = scene.node("a/cb")
+    unchecked = replace(scene, nodes=[replace(n, states=frozenset()) if n is node else n for n in scene.nodes])
+    assert C.build_conditioning(unchecked, None, region=box)[C.GLYPH_CHANNEL].max() == 0
+    radio = replace(scene, nodes=[replace(n, parts=(Part("radio.indicator", box, frozenset({"checked"})),))
+                                  if n is node else n for n in scene.nodes])
+    dot = C.build_conditioning(radio, None, region=box)[C.GLYPH_CHANNEL]
+    assert dot[6, 6] == 1 and dot[0, 0] == 0 and not np.array_equal(dot * 255, got)
 
 
 def test_later_window_occludes_earlier_maps(cond):

@@ -156,6 +156,30 @@ def test_check_fails_on_an_edited_scene(dataset, tmp_path):
         data.check(out, sample=0, progress=False)
 
 
+def test_check_accepts_samples_from_an_older_map_format(dataset, tmp_path, capsys):
+    """Samples keep their scenes, so a change of the conditioning format does not void them: their recorded
+    hash is of the old maps; the check compares the maps of the stored and the re-rendered scene instead."""
+    from neuralos.neural.conditioning import CONDITIONING_VERSION
+
+    out = _copy(dataset[0], tmp_path / "set")
+    target = sh.read_manifest(out)["shards"][0]["shard"]
+    count = len(list(sh.iter_shard(out / target)))
+
+    def age(s):
+        s.meta["conditioning_version"] = CONDITIONING_VERSION - 1
+        s.meta["conditioning_hash"] = "0" * 64
+    _rewrite(out, target, age)
+    assert data.check(out, sample=0, progress=False)["older_format"] == count
+    assert main(["data", "check", str(out), "--sample", "0", "--no-progress"]) == 0
+    assert f"{count} of them were written under an older conditioning format" in capsys.readouterr().out
+
+    def restamp(s):   # the same stale hash claimed for the current format is a mismatch
+        s.meta["conditioning_version"] = CONDITIONING_VERSION
+    _rewrite(out, target, restamp)
+    with pytest.raises(CheckFailed, match="differs from meta.conditioning_hash"):
+        data.check(out, sample=0, progress=False)
+
+
 def test_check_fails_on_a_held_out_state_in_a_shard(dataset, tmp_path):
     out = _copy(dataset[0], tmp_path / "set")
     target = sh.read_manifest(out)["shards"][0]["shard"]

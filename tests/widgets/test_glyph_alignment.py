@@ -103,3 +103,24 @@ def test_text_runs_match_after_interaction(make_canvas, monkeypatch):
     assert missing.sum() <= 0.002 * (diff > 64).sum(), np.argwhere(missing)[:5]
     assert extra.sum() <= 0.002 * (cover > 64).sum(), np.argwhere(extra)[:5]
     assert (diff > 64).sum() > 5000
+
+
+def test_indicator_marks_match_painted_ink(app, monkeypatch):
+    """The tick and dot of checked indicators: the conditioning's glyph coverage is the painted ink."""
+    from neuralos.neural.conditioning import GLYPH_CHANNEL, build_conditioning
+
+    base = theme_mod.THEMES["light"]
+    frames = []
+    for on_primary in ("#000000", "#ffffff"):   # only the marks are painted in on_primary inside an indicator
+        monkeypatch.setitem(theme_mod.THEMES, "light", dataclasses.replace(base, on_primary=on_primary))
+        frames.append(render_messages(kitchen.messages(), size=(1024, 1000), theme="light"))
+    (black, scene), (white, _) = frames
+    parts = [p for n in scene.nodes for p in n.parts if p.role.endswith(".indicator") and "checked" in p.states]
+    assert {p.role for p in parts} == {"check.indicator", "radio.indicator"}
+    glyph = build_conditioning(scene, None)[GLYPH_CHANNEL]
+    for p in parts:
+        b = p.box
+        ink = np.abs(white[b.y:b.bottom, b.x:b.right].astype(int) - black[b.y:b.bottom, b.x:b.right]).max(axis=2)
+        coverage = np.round(glyph[b.y:b.bottom, b.x:b.right] * 255)
+        assert ink.max() > 200, p
+        assert np.abs(ink - coverage).max() <= 2, (p, np.abs(ink - coverage).max())
