@@ -6,7 +6,8 @@
     neuralos bench --sections settings      # CPU precision / thread / memory-layout measurement
 
 Sections (all run in one process, so the ratios compare like with like):
-- machine: CPU model, cores, torch threads used for rendering, device, torch/Qt versions, load average.
+- machine: CPU model, cores, torch threads used for rendering, device, torch/Qt versions, load average and
+  the CPU time stolen by the hypervisor during the run (a shared VM's hidden load).
 - widgets: full-frame time of the widget renderer (the canvas painted into an image) per shared example.
 - neural: per example, a whole neural frame with an empty region cache ("cold") and again through the cache
   ("warm", which must give the same bits), the ratio to the widget frame; the model alone on a frame.
@@ -37,6 +38,7 @@ from neuralos.cli._common import DEFAULT_SIZE, size_arg
 
 SECTIONS = ("widgets", "neural", "latency", "planner", "startup")
 EXTRA_SECTIONS = ("settings",)
+STEAL_WARN_PERCENT = 5.0
 TARGETS = {"hover_p95_ms": 50.0, "click_p95_ms": 50.0, "keystroke_p95_ms": 50.0, "window_open_p95_ms": 300.0,
            "cold_full_frame_ms": 500.0, "gpu_full_frame_fps": 60.0}
 CATALOG = "https://a2ui.org/specification/v0_9/catalogs/basic/catalog.json"
@@ -115,6 +117,7 @@ def bench(size=DEFAULT_SIZE, renderer: str = "neural", device: str = "auto", qui
     from neuralos.widgets.app import ensure_app
 
     t_start = time.perf_counter()
+    jiffies_start = cpu_jiffies()
     ensure_app()
     report: dict = {"version": 1, "size": list(size), "quick": quick, "sections": list(sections)}
     needs_model = any(s in sections for s in ("neural", "latency", "settings"))
@@ -151,6 +154,9 @@ def bench(size=DEFAULT_SIZE, renderer: str = "neural", device: str = "auto", qui
         report["settings"] = bench_settings(model, size, quick, progress)
     report["targets"] = targets(report)
     report["elapsed_s"] = round(time.perf_counter() - t_start, 1)
+    steal = steal_percent(jiffies_start, cpu_jiffies())
+    if steal is not None:
+        report["machine"]["cpu_steal_percent"] = steal
     return report
 
 
@@ -165,6 +171,27 @@ def cpu_model() -> str:
     except OSError:
         pass
     return platform.processor() or platform.machine()
+
+
+def cpu_jiffies(path: str = "/proc/stat") -> tuple[int, int] | None:
+    """(all CPU time, stolen time) in jiffies since boot, from the `cpu` line of /proc/stat; None elsewhere."""
+    try:
+        with open(path) as f:
+            fields = f.readline().split()
+        values = [int(v) for v in fields[1:9]]
+    except (OSError, ValueError):
+        return None
+    if not fields or fields[0] != "cpu" or len(values) < 8:
+        return None
+    return sum(values), values[7]    # user nice system idle iowait irq softirq steal
+
+
+def steal_percent(before: tuple[int, int] | None, after: tuple[int, int] | None) -> float | None:
+    """Share of CPU time the hypervisor gave to other guests between two `cpu_jiffies` readings: on a shared
+    VM every latency above is inflated by about this much, so the report says it."""
+    if before is None or after is None or after[0] <= before[0]:
+        return None
+    return round(100.0 * (after[1] - before[1]) / (after[0] - before[0]), 1)
 
 
 def machine(model=None) -> dict:
@@ -731,7 +758,11 @@ def format_table(r: dict) -> str:
     add(f"neuralos bench  {r['size'][0]}x{r['size'][1]}{'  (quick)' if r.get('quick') else ''}")
     add(f"machine   {m.get('cpu')} · {m.get('cores_usable')} cores · torch {m.get('torch')} "
         f"({m.get('torch_threads')} threads) · Qt {m.get('qt')} · device {m.get('gpu') or m.get('device')}"
-        + (f" · load {m['load_average']}" if m.get("load_average") else ""))
+        + (f" · load {m['load_average']}" if m.get("load_average") else "")
+        + (f" · CPU steal {m['cpu_steal_percent']} %" if m.get("cpu_steal_percent") is not None else ""))
+    if (m.get("cpu_steal_percent") or 0) > STEAL_WARN_PERCENT:
+        add(f"          NOTE: the hypervisor took {m['cpu_steal_percent']} % of the CPU during the run; "
+            "the times below are inflated, measure again on a quiet host")
     model = r.get("model")
     if model:
         s = model.get("settings", {})

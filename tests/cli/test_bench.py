@@ -14,6 +14,7 @@ def test_bench_json_quick_prints_only_json_with_the_expected_keys(capsys):
     assert report["size"] == [320, 240] and report["quick"] is True
     m = report["machine"]
     assert m["cpu"] and m["cores"] >= 1 and m["torch_threads"] >= 1 and m["device"] == "cpu" and m["qt"]
+    assert 0 <= m["cpu_steal_percent"] <= 100                    # Linux: /proc/stat is there
     model = report["model"]
     assert model["receptive_field_px"] > 0 and model["steps"] >= 1 and model["settings"]["device"] == "cpu"
     if model["random_init"]:
@@ -58,3 +59,27 @@ def test_bench_unknown_section_is_bad_input(capsys):
 def test_bench_unknown_renderer_is_bad_input(capsys, bad):
     assert main(["bench", "--quick", "--sections", "neural", "--renderer", bad]) == 2
     assert bad in capsys.readouterr().err
+
+
+def test_cpu_steal_is_read_from_proc_stat(tmp_path):
+    from neuralos.cli.bench import cpu_jiffies, steal_percent
+
+    stat = tmp_path / "stat"
+    stat.write_text("cpu  100 0 50 800 10 0 0 40 0 0\ncpu0 50 0 25 400 5 0 0 20 0 0\n")
+    before = cpu_jiffies(str(stat))
+    assert before == (1000, 40)
+    stat.write_text("cpu  300 0 100 900 10 0 0 190 0 0\n")
+    assert steal_percent(before, cpu_jiffies(str(stat))) == 30.0     # 150 of 500 jiffies stolen
+    assert steal_percent(before, before) is None and steal_percent(None, before) is None
+    assert cpu_jiffies(str(tmp_path / "missing")) is None
+    stat.write_text("intr 1 2 3\n")
+    assert cpu_jiffies(str(stat)) is None
+
+
+def test_table_warns_when_the_hypervisor_steals_time():
+    from neuralos.cli.bench import format_table
+
+    report = {"size": [320, 240], "machine": {"cpu": "x", "cpu_steal_percent": 31.5}}
+    assert "CPU steal 31.5 %" in format_table(report) and "inflated" in format_table(report)
+    report["machine"]["cpu_steal_percent"] = 0.4
+    assert "CPU steal 0.4 %" in format_table(report) and "inflated" not in format_table(report)
