@@ -79,6 +79,7 @@ _SCENE_SLICE = slice(0, GLYPH_CHANNEL)
 assert PREVIOUS_FLAG + 1 == CONDITIONING_CHANNELS
 
 _ROLE_INDEX = {r: i for i, r in enumerate(ROLES)}
+_STATE_INDEX = {s: i for i, s in enumerate(STATES)}
 
 
 class Mark(NamedTuple):
@@ -86,7 +87,6 @@ class Mark(NamedTuple):
 
     kind: str
     box: Box
-_STATE_INDEX = {s: i for i, s in enumerate(STATES)}
 
 
 def channel_index(name: str) -> int:
@@ -325,7 +325,6 @@ def glyph_mask(ops: list[tuple[TextRun | Mark | None, Box]], region: Box) -> np.
             key = (run.size_px, run.bold, run.italic, run.mono)
             if key not in fonts:
                 fonts[key] = _font(run)
-            p.setPen(ink)
             p.setFont(fonts[key])
             p.drawText(QPointF(run.x, run.y), run.text)
     finally:
