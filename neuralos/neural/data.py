@@ -509,6 +509,12 @@ def conditioning_problems(scene: Scene, cond: np.ndarray) -> list[str]:
     return problems
 
 
+def written_under_older_format(meta: dict) -> bool:
+    """Whether a sample's recorded conditioning hash is of another map format than this build's."""
+    from neuralos.neural.conditioning import CONDITIONING_VERSION
+    return meta.get("conditioning_version") != CONDITIONING_VERSION
+
+
 def check_sample(s: sh.Sample, rerender: bool = True) -> list[str]:
     """Everything wrong with one stored sample (empty: aligned)."""
     problems = []
@@ -522,10 +528,7 @@ def check_sample(s: sh.Sample, rerender: bool = True) -> list[str]:
     if (s.scene.width, s.scene.height) != (s.frame.shape[1], s.frame.shape[0]):
         problems.append(f"scene size {s.scene.width}x{s.scene.height} != frame {s.frame.shape[1]}x{s.frame.shape[0]}")
         return problems
-    from neuralos.neural.conditioning import CONDITIONING_VERSION, build_conditioning
-    # A sample written under an older map format records that format's hash: training rebuilds the maps from
-    # the stored scene, so it stays usable; its maps are then checked against the re-render's instead.
-    same_format = meta.get("conditioning_version") == CONDITIONING_VERSION
+    from neuralos.neural.conditioning import build_conditioning
     try:
         cond = build_conditioning(s.scene, s.previous)
         stored_cond = sh.array_hash(cond)
@@ -533,7 +536,11 @@ def check_sample(s: sh.Sample, rerender: bool = True) -> list[str]:
     except ValueError as e:
         problems.append(f"conditioning cannot be built from the stored scene ({e})")
         stored_cond = None
-    if same_format and stored_cond is not None and stored_cond != meta.get("conditioning_hash"):
+    # A sample written under an older map format records that format's hash: training rebuilds the maps from
+    # the stored scene, so it stays usable; the re-render's maps are then checked against those instead.
+    older = written_under_older_format(meta)
+    expected = stored_cond if older else meta.get("conditioning_hash")
+    if stored_cond is not None and stored_cond != expected:
         problems.append("conditioning rebuilt from the stored scene/previous differs from meta.conditioning_hash")
     try:
         state = UIState.from_dict({k: v for k, v in s.state.items() if k != "resolved"}, where=f"{key}.state.json")
@@ -563,11 +570,9 @@ def check_sample(s: sh.Sample, rerender: bool = True) -> list[str]:
         problems.append("previous frame differs from a re-render: " + describe_pixel_diff(s.previous, r.previous))
     if r.scene.to_dict() != s.scene.to_dict():
         problems.append("scene differs from a re-render: " + describe_scene_diff(s.scene, r.scene))
-    rc = conditioning_hash(r.scene, r.previous)
-    if same_format and rc != meta.get("conditioning_hash"):
-        problems.append("conditioning of the re-rendered scene differs from meta.conditioning_hash")
-    elif not same_format and stored_cond is not None and rc != stored_cond:
-        problems.append("conditioning of the re-rendered scene differs from the one rebuilt from the stored scene")
+    if expected is not None and conditioning_hash(r.scene, r.previous) != expected:
+        problems.append("conditioning of the re-rendered scene differs from "
+                        + ("the one rebuilt from the stored scene" if older else "meta.conditioning_hash"))
     if s.state.get("resolved") is not None and r.resolved != s.state["resolved"]:
         problems.append(f"replayed pointer positions differ: stored {s.state['resolved']} vs {r.resolved}")
     return problems
@@ -576,8 +581,6 @@ def check_sample(s: sh.Sample, rerender: bool = True) -> list[str]:
 def check(folder: str | Path, sample: int = 4, seed: int = 0, progress: bool = True) -> dict:
     """Alignment check of a data directory; raises CheckFailed listing every mismatch."""
     import random
-
-    from neuralos.neural.conditioning import CONDITIONING_VERSION
 
     folder = Path(folder)
     manifest = sh.read_manifest(folder)
@@ -598,7 +601,7 @@ def check(folder: str | Path, sample: int = 4, seed: int = 0, progress: bool = T
             for what in check_sample(s):
                 mismatches.append(Mismatch(shard, s.key, what))
             checked += 1
-            older += s.meta.get("conditioning_version") != CONDITIONING_VERSION
+            older += written_under_older_format(s.meta)
             if bar is not None:
                 bar.update(1)
     finally:
