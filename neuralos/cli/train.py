@@ -26,6 +26,9 @@ def _common(p: argparse.ArgumentParser, out_default: str, steps: int, lr: float)
     p.add_argument("--lr", type=float, default=lr, help=f"peak learning rate, cosine decay (default {lr:g})")
     p.add_argument("--resume", action="store_true", help="continue from the newest checkpoint in OUT")
     p.add_argument("--seed", type=int, default=0, help="seed of crops, noise and init (default 0)")
+    p.add_argument("--state-bias", type=float, default=0.0, metavar="P",
+                   help="share of crops centred on a component in some state: hovered, pressed, focused, "
+                        "checked ... (default 0)")
     p.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto",
                    help="auto: a GPU when there is one (accelerate launch sets up multi-GPU)")
     p.add_argument("--mixed-precision", choices=("no", "bf16", "fp16"), default="no",

@@ -31,7 +31,7 @@ from typing import Iterator
 import numpy as np
 
 from neuralos.errors import BadInput, CheckFailed
-from neuralos.scene import Box, Scene
+from neuralos.scene import COMPONENT_ROLES, Box, Scene
 
 SHARD_FORMAT = "neuralos-shards-1"
 MANIFEST = "manifest.json"
@@ -321,11 +321,18 @@ def iter_samples(folder: Path, split: str | None = None, shards: list[str] | Non
 
 # ---------------------------------------------------------------------------------------------
 # Crops (frame, previous and conditioning consistently)
-def choose_crop(scene: Scene, crop: tuple[int, int], rng: np.random.Generator, content_bias: float = 0.8) -> Box:
+def choose_crop(scene: Scene, crop: tuple[int, int], rng: np.random.Generator, content_bias: float = 0.8,
+                state_bias: float = 0.0) -> Box:
     """A crop box (w, h) inside the canvas; with probability `content_bias` it is centred near a random
-    visible component (not the bare desktop), so training sees mostly UI rather than background."""
+    visible component (not the bare desktop), so training sees mostly UI rather than background. With
+    probability `state_bias` it is centred on a catalog component in some state (hovered, pressed,
+    focused, checked ...) instead: those are few pixels of a frame, yet each must be drawn right. (Window
+    chrome is not one: every frame has a focused window.)"""
     cw, ch = min(crop[0], scene.width), min(crop[1], scene.height)
     nodes = [n for n in scene.nodes if n.clip is not None and n.role != "desktop"]
+    stateful = [n for n in nodes if n.states and n.role in COMPONENT_ROLES] if state_bias > 0 else []
+    if stateful and rng.random() < state_bias:
+        nodes, content_bias = stateful, 1.0
     if nodes and rng.random() < content_bias:
         n = nodes[int(rng.integers(len(nodes)))]
         cx = n.clip.x + rng.random() * n.clip.w
@@ -401,10 +408,10 @@ class ShardDataset:
 
     def __init__(self, folder: str | Path | list[str | Path], split: str | None = "train",
                  crop: tuple[int, int] | None = None, seed: int = 0, content_bias: float = 0.8,
-                 conditioning: bool = True):
+                 state_bias: float = 0.0, conditioning: bool = True):
         self.folders = [Path(f) for f in (folder if isinstance(folder, (list, tuple)) else [folder])]
         self.split, self.crop, self.seed = split, crop, seed
-        self.content_bias, self.with_conditioning = content_bias, conditioning
+        self.content_bias, self.state_bias, self.with_conditioning = content_bias, state_bias, conditioning
         self.epoch = 0
         self._entries = [e for f in self.folders for e in _Index(f, split).entries]   # several folders: their union
         if not self._entries:
@@ -421,7 +428,7 @@ class ShardDataset:
         d = load_sample(path, key, members).as_dict()
         if self.crop is not None:
             rng = np.random.default_rng([self.seed, self.epoch, i])
-            box = choose_crop(d["scene"], self.crop, rng, self.content_bias)
+            box = choose_crop(d["scene"], self.crop, rng, self.content_bias, self.state_bias)
             return crop_sample(d, box) if self.with_conditioning else {**d, "region": box,
                                                                          "frame": d["frame"][box.y:box.bottom, box.x:box.right]}
         if self.with_conditioning:

@@ -80,6 +80,7 @@ class TrainConfig:
     progress: bool = True
     previous_dropout: float = 0.5         # teacher: share of samples trained without their previous frame
     content_bias: float = 0.8             # crops centred on a component (not bare desktop) this often
+    state_bias: float = 0.0               # crops centred on a component in some state (pressed, focused ...) this often
     model: dict = field(default_factory=dict)  # teacher: UIRendererModel kwargs; distill: config changes (a new head)
     sample_steps: int = 25                # teacher: steps its pipeline folder defaults to
     # distillation
@@ -104,6 +105,8 @@ class TrainConfig:
             raise BadInput("--teacher-steps must be at least --student-steps")
         if self.data_weight < 0 or self.detail_weight < 0:
             raise BadInput("--data-weight and --detail-weight must not be negative")
+        if not 0 <= self.state_bias <= 1:
+            raise BadInput(f"--state-bias must be 0..1, not {self.state_bias}")
 
 
 # --- data ----------------------------------------------------------------------------------------------------
@@ -151,7 +154,7 @@ def make_dataset(cfg: TrainConfig, split: str | None = "train", seed_offset: int
         if not folder or not Path(folder).is_dir():
             raise BadInput("training data folder not found (make one with `neuralos data`)", where=folder or "--data")
     return ShardDataset(folders, split=split, crop=(cfg.crop, cfg.crop), seed=cfg.seed + seed_offset,
-                        content_bias=cfg.content_bias)
+                        content_bias=cfg.content_bias, state_bias=cfg.state_bias)
 
 
 def _loader(dataset, cfg: TrainConfig):

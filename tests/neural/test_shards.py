@@ -106,6 +106,29 @@ def test_content_biased_crops_mostly_cover_components():
     assert box == Box(0, 0, 400, 300)           # larger than the canvas: the whole canvas
 
 
+def test_state_biased_crops_mostly_cover_components_in_a_state():
+    pressed = Box(20, 20, 30, 20)
+    scene = Scene(400, 300, {}, [
+        SceneNode("@desktop", "", "desktop", "desktop", Box(0, 0, 400, 300), Box(0, 0, 400, 300)),
+        SceneNode("s/@window", "s", "window", "window", Box(200, 0, 200, 300), Box(200, 0, 200, 300),
+                  states=frozenset({"focused"})),       # the active window: chrome, not a component state
+        *(SceneNode(f"s/t{i}", "s", f"t{i}", "Text", Box(300, 40 * i, 40, 20), Box(300, 40 * i, 40, 20))
+          for i in range(7)),
+        SceneNode("s/b", "s", "b", "Button", pressed, pressed, states=frozenset({"pressed"}))])
+
+    def hits(state_bias):
+        rng = np.random.default_rng(0)
+        return sum(sh.choose_crop(scene, (64, 64), rng, 0.8, state_bias).intersect(pressed) is not None
+                   for _ in range(400))
+
+    assert hits(0.0) < 100                      # one node of nine
+    assert hits(0.5) > 200
+    plain = Scene(400, 300, {}, scene.nodes[:-1])   # no component in a state: content-biased crops as before
+    a, b = np.random.default_rng(3), np.random.default_rng(3)
+    assert [sh.choose_crop(plain, (64, 64), a, 0.8, 0.5) for _ in range(20)] == \
+        [sh.choose_crop(plain, (64, 64), b, 0.8) for _ in range(20)]
+
+
 _KILLED_WRITER = r"""
 import os, sys, time
 import numpy as np

@@ -163,6 +163,8 @@ def test_bad_config_is_rejected(tmp_path):
         TrainConfig(mode="distill", student_steps=8).validate()
     with pytest.raises(BadInput, match="detail-weight must not be negative"):
         TrainConfig(mode="distill", detail_weight=-1).validate()
+    with pytest.raises(BadInput, match="state-bias must be 0..1"):
+        TrainConfig(state_bias=1.5).validate()
 
 
 def _write_shards(folder, n=6):
@@ -197,9 +199,10 @@ def test_cli_trains_teacher_then_student_from_shards(tmp_path, capsys):
                "--steps", "1", "--batch-size", "2", "--crop", "32", "--teacher-steps", "1", "--student-steps", "1",
                "--teacher", str(tmp_path / "runs" / "teacher" / "pipeline"),
                "--init", str(tmp_path / "runs" / "student" / "pipeline"), "--model", '{"palette_head": true}',
-               "--no-progress"])
+               "--state-bias", "0.5", "--no-progress"])
     info = json.loads((tmp_path / "runs" / "grown" / "pipeline" / "training.json").read_text())
     assert rc == 0 and info["data_samples"] == 10 and info["config"]["init"].endswith("student/pipeline")
+    assert info["config"]["state_bias"] == 0.5
     assert main(["train", "distill", "--data", str(data), "--out", str(tmp_path / "runs" / "bad"),
                  "--teacher", str(tmp_path / "runs" / "teacher" / "pipeline"), "--init", str(tmp_path)]) == 2
     assert main(["train", "teacher", "--data", str(tmp_path / "missing"), "--out", str(tmp_path / "x")]) == 2
