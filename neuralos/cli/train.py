@@ -67,6 +67,9 @@ def register(subparsers) -> None:
                    help="teacher pipeline folder (default: OUT/../teacher/pipeline)")
     d.add_argument("--teacher-steps", type=int, default=25, metavar="N", help="teacher DDIM steps (default 25)")
     d.add_argument("--student-steps", type=int, default=2, metavar="K", help="student steps, 1-4 (default 2)")
+    d.add_argument("--teacher-weight", type=float, default=1.0, metavar="T",
+                   help="weight of the term against the teacher's frames (default 1; 0: no teacher, fine-tune the "
+                        "--init student on the reference frames alone)")
     d.add_argument("--data-weight", type=float, default=0.25, metavar="W",
                    help="weight of the extra loss against the reference frames (default 0.25; 0: pure distillation)")
     d.add_argument("--detail-weight", type=float, default=0.0, metavar="X",

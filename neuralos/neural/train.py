@@ -27,6 +27,9 @@ Student: knowledge distillation of the deterministic DDIM sampler (Luhman & Luhm
     When the teacher's long chain drifts (a weak teacher: its 25-step frames worse than its 2-step ones), aim
     at its best sampler instead: the shipped student learns the teacher's 2-step frames in one step (one
     halving, as in progressive distillation) with `data_weight` 4 and `detail_weight` 4.
+    Once the student paints better than its teacher (the shipped one is 10 dB closer to the reference frames),
+    the teacher term only pulls it back towards the teacher's blur: `teacher_weight` 0 then fine-tunes the
+    distilled student (`init`) on the data term alone, at its own step count, and no teacher is loaded.
 
 Output folder (`--out`):
     pipeline/            the EMA model as a UIRenderPipeline folder (a plugin folder; safetensors),
@@ -88,6 +91,7 @@ class TrainConfig:
     init: str = ""                        # the student's starting weights, a pipeline folder (default: the teacher)
     teacher_steps: int = 25
     student_steps: int = 2
+    teacher_weight: float = 1.0           # distill: weight of the term against the teacher (0: no teacher, fine-tune --init)
     data_weight: float = 0.25
     detail_weight: float = 0.0            # distill: data term weighs the reference's thin detail 1 + this much more
     grown_lr_scale: float = 10.0          # distill: LR multiplier of the modules --model adds (they start at zero)
@@ -103,8 +107,11 @@ class TrainConfig:
             raise BadInput("--student-steps must be 1..4")
         if self.mode == "distill" and self.teacher_steps < self.student_steps:
             raise BadInput("--teacher-steps must be at least --student-steps")
-        if self.data_weight < 0 or self.detail_weight < 0:
-            raise BadInput("--data-weight and --detail-weight must not be negative")
+        if self.data_weight < 0 or self.detail_weight < 0 or self.teacher_weight < 0:
+            raise BadInput("--teacher-weight, --data-weight and --detail-weight must not be negative")
+        if self.mode == "distill" and self.teacher_weight == 0 and (not self.init or self.data_weight == 0):
+            raise BadInput("--teacher-weight 0 fine-tunes a distilled student on the reference frames alone: "
+                           "it needs --init (that student) and a --data-weight above 0")
         if not 0 <= self.state_bias <= 1:
             raise BadInput(f"--state-bias must be 0..1, not {self.state_bias}")
 
@@ -295,7 +302,7 @@ class Trainer:
         from diffusers.training_utils import EMAModel
 
         from neuralos.neural.model import UIRendererModel
-        from neuralos.neural.pipeline import UIRenderPipeline, default_scheduler, training_scheduler
+        from neuralos.neural.pipeline import default_scheduler, training_scheduler
 
         cfg = self.cfg
         self.teacher = None
@@ -304,19 +311,20 @@ class Trainer:
             model = UIRendererModel(**cfg.model)
             self.sample_scheduler = default_scheduler()
         else:
-            path = Path(cfg.teacher or Path(cfg.out).parent / "teacher" / "pipeline")
-            if not (path / "model_index.json").is_file():
-                raise BadInput("teacher pipeline folder not found (train one with `neuralos train teacher`)",
-                               where=str(path))
-            tpipe = UIRenderPipeline.from_pretrained(str(path), local_files_only=True, use_safetensors=True)
-            self.teacher = tpipe.model.eval().requires_grad_(False).to(self.accelerator.device)
-            self.sample_scheduler = tpipe.scheduler
-            self.teacher_path = str(path)
-            source = tpipe.model   # the student starts as the teacher, or as an earlier student (--init)
+            source = None   # the student starts as the teacher, or as an earlier student (--init)
+            if cfg.teacher_weight > 0:
+                path = Path(cfg.teacher or Path(cfg.out).parent / "teacher" / "pipeline")
+                tpipe = self._load_pipeline(path, "teacher pipeline folder not found (train one with "
+                                                  "`neuralos train teacher`)")
+                self.teacher = tpipe.model.eval().requires_grad_(False).to(self.accelerator.device)
+                self.sample_scheduler = tpipe.scheduler
+                self.teacher_path = str(path)
+                source = tpipe.model
             if cfg.init:
-                if not (Path(cfg.init) / "model_index.json").is_file():
-                    raise BadInput("--init is not a pipeline folder (no model_index.json)", where=cfg.init)
-                source = UIRenderPipeline.from_pretrained(cfg.init, local_files_only=True, use_safetensors=True).model
+                ipipe = self._load_pipeline(Path(cfg.init), "--init is not a pipeline folder (no model_index.json)")
+                source = ipipe.model
+                if self.teacher is None:   # fine-tuning alone: the student keeps its own sampler
+                    self.sample_scheduler = ipipe.scheduler
             model, self.grown = grown_model(source, cfg.model)
             model.train().requires_grad_(True)
         self.noise_scheduler = training_scheduler(self.sample_scheduler.config.num_train_timesteps)
@@ -336,6 +344,14 @@ class Trainer:
         self.accelerator.register_for_checkpointing(self.ema)
         self.step, self.epoch = 0, 0
         self.n_params = sum(p.numel() for p in model.parameters())
+
+    @staticmethod
+    def _load_pipeline(path: Path, missing: str):
+        from neuralos.neural.pipeline import UIRenderPipeline
+
+        if not (path / "model_index.json").is_file():
+            raise BadInput(missing, where=str(path))
+        return UIRenderPipeline.from_pretrained(str(path), local_files_only=True, use_safetensors=True)
 
     def _fixed_batch(self, dataset) -> dict | None:
         from neuralos.neural.shards import collate
@@ -427,14 +443,17 @@ class Trainer:
                 pred = self.model(x_t, t, cond).sample
             return F.mse_loss(pred.float(), x0)
         noise = torch.randn_like(x0)
-        with torch.no_grad(), acc.autocast():
-            target = denoise(self.teacher, self.sample_scheduler, noise, cond, cfg.teacher_steps)[0].float()
         with acc.autocast():
             final, x0s = denoise(self.model, self.sample_scheduler, noise, cond, cfg.student_steps)
-        # Every step's x0 estimate aims at the teacher's frame; the final frame counts as much as the rest.
-        loss = F.mse_loss(final.float(), target)
-        if len(x0s) > 1:
-            loss = 0.5 * loss + 0.5 * sum(F.mse_loss(x.float(), target) for x in x0s[:-1]) / (len(x0s) - 1)
+        loss = final.new_zeros((), dtype=torch.float32)
+        if self.teacher is not None:
+            with torch.no_grad(), acc.autocast():
+                target = denoise(self.teacher, self.sample_scheduler, noise, cond, cfg.teacher_steps)[0].float()
+            # Every step's x0 estimate aims at the teacher's frame; the final frame counts as much as the rest.
+            distill = F.mse_loss(final.float(), target)
+            if len(x0s) > 1:
+                distill = 0.5 * distill + 0.5 * sum(F.mse_loss(x.float(), target) for x in x0s[:-1]) / (len(x0s) - 1)
+            loss = loss + cfg.teacher_weight * distill
         if cfg.data_weight > 0 and cfg.detail_weight > 0:
             weight = 1 + cfg.detail_weight * detail_mask(x0)
             loss = loss + cfg.data_weight * weighted_mse(final.float(), x0, weight)

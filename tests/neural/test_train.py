@@ -7,7 +7,7 @@ import torch
 
 from neuralos.cli import main
 from neuralos.neural import shards as sh
-from neuralos.neural.pipeline import UIRenderPipeline
+from neuralos.neural.pipeline import UIRenderPipeline, denoise
 from neuralos.neural.train import (PairDataset, TrainConfig, Trainer, detail_mask, drop_previous, grown_model, train,
                                    weighted_mse)
 
@@ -108,6 +108,35 @@ def test_a_student_grows_a_palette_head_from_an_earlier_student(teacher, tmp_pat
     assert pipe.model.config.palette_head and pipe.model.palette_gate.weight.abs().sum() > 0   # it trained
 
 
+def test_teacher_weight_zero_fine_tunes_a_student_without_a_teacher(teacher, tmp_path, dataset):
+    t_out, _ = teacher
+    out = tmp_path / "tuned"
+    cfg = TrainConfig(mode="distill", out=str(out), teacher=str(tmp_path / "no-teacher"), init=str(t_out / "pipeline"),
+                      teacher_weight=0, steps=6, batch_size=2, crop=32, lr=1e-3, student_steps=1, teacher_steps=1,
+                      data_weight=1, detail_weight=4, checkpoint_every=3, log_every=1, eval_crops=2, progress=False)
+    trainer = Trainer(cfg, dataset=dataset)                 # the missing teacher folder is never read
+    assert trainer.teacher is None
+    start = UIRenderPipeline.from_pretrained(t_out / "pipeline", local_files_only=True, use_safetensors=True).model
+    student = trainer.accelerator.unwrap_model(trainer.model)
+    assert all(torch.equal(v, start.state_dict()[k]) for k, v in student.state_dict().items())   # from --init
+    batch = next(iter(trainer.loader))
+    torch.manual_seed(0)
+    loss = float(trainer.loss(batch).detach())              # the data term alone
+    torch.manual_seed(0)
+    noise = torch.randn_like(batch["frame"])
+    with torch.no_grad():
+        final = denoise(student, trainer.sample_scheduler, noise, batch["conditioning"], 1)[0]
+    weight = 1 + 4 * detail_mask(batch["frame"])
+    assert loss == pytest.approx(float(weighted_mse(final.float(), batch["frame"], weight)), rel=1e-4)
+    result = train(cfg, dataset=dataset)
+    assert set(result["metrics"]) == {"psnr_1step"}          # no teacher column
+    info = json.loads((out / "pipeline" / "training.json").read_text())
+    assert "teacher" not in info and info["config"]["teacher_weight"] == 0
+    tuned = UIRenderPipeline.from_pretrained(out / "pipeline", local_files_only=True, use_safetensors=True)
+    assert tuned.config.default_num_inference_steps == 1
+    assert any(not torch.equal(v, start.state_dict()[k]) for k, v in tuned.model.state_dict().items())
+
+
 def test_growing_refuses_changes_that_are_not_additions():
     from neuralos.errors import BadInput
     source = tiny_model(seed=1)
@@ -163,6 +192,10 @@ def test_bad_config_is_rejected(tmp_path):
         TrainConfig(mode="distill", student_steps=8).validate()
     with pytest.raises(BadInput, match="detail-weight must not be negative"):
         TrainConfig(mode="distill", detail_weight=-1).validate()
+    with pytest.raises(BadInput, match="needs --init"):
+        TrainConfig(mode="distill", teacher_weight=0).validate()
+    with pytest.raises(BadInput, match="data-weight above 0"):
+        TrainConfig(mode="distill", teacher_weight=0, init="runs/student/pipeline", data_weight=0).validate()
     with pytest.raises(BadInput, match="state-bias must be 0..1"):
         TrainConfig(state_bias=1.5).validate()
 
