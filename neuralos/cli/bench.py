@@ -199,14 +199,14 @@ def machine(model=None) -> dict:
     import torch
     from PySide6.QtCore import qVersion
 
-    from neuralos.neural.live import _device_of, cpu_supports_bf16
+    from neuralos.neural.live import _device_of, cpu_supports_bf16, cpu_vector_isa
 
     try:
         affinity = len(os.sched_getaffinity(0))
     except (AttributeError, OSError):
         affinity = os.cpu_count()
     device = _device_of(model) if model is not None else "cpu"
-    out = {"cpu": cpu_model(), "cores": os.cpu_count(), "cores_usable": affinity,
+    out = {"cpu": cpu_model(), "cpu_isa": cpu_vector_isa(), "cores": os.cpu_count(), "cores_usable": affinity,
            "cpu_bf16": cpu_supports_bf16(), "torch_threads": torch.get_num_threads(), "device": device,
            "torch": torch.__version__, "qt": qVersion(), "pyside6": PySide6.__version__,
            "python": platform.python_version(), "platform": platform.platform()}
@@ -756,7 +756,7 @@ def format_table(r: dict) -> str:
     add = lines.append
     m = r.get("machine", {})
     add(f"neuralos bench  {r['size'][0]}x{r['size'][1]}{'  (quick)' if r.get('quick') else ''}")
-    add(f"machine   {m.get('cpu')} · {m.get('cores_usable')} cores · torch {m.get('torch')} "
+    add(f"machine   {m.get('cpu')} ({m.get('cpu_isa', '?')}) · {m.get('cores_usable')} cores · torch {m.get('torch')} "
         f"({m.get('torch_threads')} threads) · Qt {m.get('qt')} · device {m.get('gpu') or m.get('device')}"
         + (f" · load {m['load_average']}" if m.get("load_average") else "")
         + (f" · CPU steal {m['cpu_steal_percent']} %" if m.get("cpu_steal_percent") is not None else ""))

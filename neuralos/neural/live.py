@@ -843,6 +843,28 @@ class LiveWorker:
 
 # --- CPU settings ------------------------------------------------------------------------------------------
 
+def cpu_flags(path: str = "/proc/cpuinfo") -> frozenset[str]:
+    """The instruction-set flags of this CPU (`flags` in /proc/cpuinfo); empty where that is not readable."""
+    try:
+        with open(path, encoding="utf-8", errors="replace") as f:
+            line = next((line for line in f if line.startswith("flags")), "")
+    except OSError:
+        return frozenset()
+    return frozenset(line.split(":", 1)[1].split()) if ":" in line else frozenset()
+
+
+def cpu_vector_isa(flags: frozenset[str] | None = None) -> str:
+    """The widest vector arithmetic this CPU has, as speed depends on it (the student paints a frame about 4x
+    faster with AVX-512 BF16 than with AVX2 alone, docs/performance.md): "AMX", "AVX-512 BF16", "AVX-512",
+    "AVX2", "AVX", "SSE" or "unknown"."""
+    flags = cpu_flags() if flags is None else flags
+    for name, flag in (("AMX", "amx_bf16"), ("AVX-512 BF16", "avx512_bf16"), ("AVX-512", "avx512f"),
+                       ("AVX2", "avx2"), ("AVX", "avx"), ("SSE", "sse2")):
+        if flag in flags:
+            return name
+    return "unknown"
+
+
 def cpu_supports_bf16() -> bool:
     """Whether this CPU has native bfloat16 arithmetic (AVX512-BF16 or AMX), where oneDNN runs bf16 fast."""
     try:
@@ -852,12 +874,7 @@ def cpu_supports_bf16() -> bool:
             return False
     except Exception:
         pass
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as f:
-            flags = next((line for line in f if line.startswith("flags")), "")
-    except OSError:
-        return False
-    return " avx512_bf16" in flags or " amx_bf16" in flags
+    return cpu_vector_isa() in ("AMX", "AVX-512 BF16")
 
 
 def cpu_cores() -> int:

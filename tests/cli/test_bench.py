@@ -14,6 +14,7 @@ def test_bench_json_quick_prints_only_json_with_the_expected_keys(capsys):
     assert report["size"] == [320, 240] and report["quick"] is True
     m = report["machine"]
     assert m["cpu"] and m["cores"] >= 1 and m["torch_threads"] >= 1 and m["device"] == "cpu" and m["qt"]
+    assert m["cpu_isa"] in ("AMX", "AVX-512 BF16", "AVX-512", "AVX2", "AVX", "SSE", "unknown")
     assert 0 <= m["cpu_steal_percent"] <= 100                    # Linux: /proc/stat is there
     model = report["model"]
     assert model["receptive_field_px"] > 0 and model["steps"] >= 1 and model["settings"]["device"] == "cpu"

@@ -117,3 +117,15 @@ def test_configure_keeps_a_core_for_the_gui_and_bursts_on_all(renderer, monkeypa
         assert (settings["threads"], settings["burst_threads"]) == (2, None)
     finally:
         torch.set_num_threads(1)
+
+
+def test_the_vector_isa_is_read_from_the_cpu_flags(tmp_path):
+    from neuralos.neural import live
+    info = tmp_path / "cpuinfo"
+    info.write_text("processor\t: 0\nflags\t\t: fpu sse2 avx avx2 fma\n")
+    flags = live.cpu_flags(str(info))
+    assert {"avx2", "fma"} <= flags and live.cpu_vector_isa(flags) == "AVX2"
+    assert live.cpu_vector_isa(flags | {"avx512f", "avx512_bf16"}) == "AVX-512 BF16"
+    assert live.cpu_vector_isa(flags | {"avx512f"}) == "AVX-512"
+    assert live.cpu_vector_isa(flags | {"amx_bf16", "avx512_bf16"}) == "AMX"
+    assert live.cpu_flags(str(tmp_path / "missing")) == frozenset() and live.cpu_vector_isa(frozenset()) == "unknown"
