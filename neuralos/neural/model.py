@@ -15,7 +15,8 @@ from a noisy frame x_t, the timestep t and the per-pixel conditioning maps of `n
                                   │                   glyph edges and 1-px borders land exactly
                          x0 = coarse + refinement
                          (palette head, optional: x0 += Σ_k g_k (theme colour_k - x0) after the preconditioning,
-                          g = 1x1 conv of the refinement's hidden features, colours = the theme planes)
+                          g = 1x1 conv of the refinement's hidden features, colours = the theme planes;
+                          fixed palette colours, optional: the same blend towards constant colours, e.g. white)
 
 The conditioning is never mixed with x_t before the UNet: at large t x_t is pure noise, and a narrow stem
 shared by both would bury the maps under it. Only the UNet, which knows t, sees x_t, so the refinement
@@ -44,6 +45,10 @@ Why these choices:
   painted the shipped student's teal and purple buttons in the commonest blue. The head only decides how much of
   each theme colour a pixel is (gates g_k, zero-initialised: a model gains the head without changing its output)
   and takes the colour itself from the maps.
+- fixed palette colours (`palette_colors`, e.g. white and black): text on primary fills and the tick of a checked
+  box are the theme's `on_primary`, white or black by the primary's contrast, which no theme plane carries; the
+  network painted them from its coarse path, soft and a little grey. Gates of their own (zero-initialised too)
+  blend those constants in exactly where the network says so.
 - x0 prediction: with conditioning this strong the clean frame is nearly determined by the scene, and an
   x0 model stays well-behaved at 1-2 sampling steps, which the step-distilled student needs.
 
@@ -112,6 +117,19 @@ def _localize_norms(module: nn.Module) -> None:
             _localize_norms(child)
 
 
+def _palette_tensor(colors) -> torch.Tensor:
+    """(K, 3) float32 in [-1, 1] from "#rrggbb" strings; a clear error for anything else."""
+    out = []
+    for c in colors:
+        if not (isinstance(c, str) and len(c) == 7 and c[0] == "#"):
+            raise ValueError(f"palette_colors: {c!r} is not a #rrggbb colour")
+        try:
+            out.append([int(c[i:i + 2], 16) / 127.5 - 1 for i in (1, 3, 5)])
+        except ValueError:
+            raise ValueError(f"palette_colors: {c!r} is not a #rrggbb colour") from None
+    return torch.tensor(out, dtype=torch.float32)
+
+
 class UIRendererModel(ModelMixin, ConfigMixin):
     """Conditional x0-predicting denoiser (see the module docstring for the architecture).
 
@@ -139,6 +157,7 @@ class UIRendererModel(ModelMixin, ConfigMixin):
         beta_schedule: str = "squaredcos_cap_v2",
         sigma_data: float = 0.1,
         palette_head: bool = False,
+        palette_colors: tuple[str, ...] = (),
         format_version: int = MODEL_FORMAT_VERSION,
     ):
         super().__init__()
@@ -178,6 +197,11 @@ class UIRendererModel(ModelMixin, ConfigMixin):
             self.palette_gate = nn.Conv2d(refine_channels, len(THEME_KEYS), 1)
             nn.init.zeros_(self.palette_gate.weight)   # no palette at first: the same output as without the head
             nn.init.zeros_(self.palette_gate.bias)
+        if palette_colors:
+            self.fixed_gate = nn.Conv2d(refine_channels, len(palette_colors), 1)
+            nn.init.zeros_(self.fixed_gate.weight)     # as the palette head: a model gains them without a change
+            nn.init.zeros_(self.fixed_gate.bias)
+            self.register_buffer("fixed_colors", _palette_tensor(palette_colors), persistent=False)   # (K, 3)
         # The noise schedule the model is trained under, for the preconditioning (not saved: from the config).
         from diffusers import DDPMScheduler
         alphas = DDPMScheduler(num_train_timesteps=num_train_timesteps, beta_schedule=beta_schedule).alphas_cumprod
@@ -239,6 +263,13 @@ class UIRendererModel(ModelMixin, ConfigMixin):
             out.addcmul_(2 * g[:, k:k + 1], theme)
         return out
 
+    @staticmethod
+    def _apply_fixed(x0: torch.Tensor, gates: torch.Tensor, colors: torch.Tensor) -> torch.Tensor:
+        """x0 + Σ_k g_k (colour_k - x0) for constant colours (K, 3) in [-1, 1]: x0 (1 - G) + Σ_k g_k colour_k."""
+        g = gates.to(x0.dtype)                                                    # (B, K, H, W)
+        out = x0 * (1 - g.sum(1, keepdim=True))                                   # (B, 3, H, W)
+        return out + torch.einsum("bkhw,kc->bchw", g, colors.to(x0.dtype))
+
     def forward(self, sample: torch.Tensor, timestep: torch.Tensor | float | int, conditioning: torch.Tensor,
                 return_dict: bool = True) -> UIRendererModelOutput | tuple:
         cfg = self.config
@@ -280,6 +311,8 @@ class UIRendererModel(ModelMixin, ConfigMixin):
             x0 = c_skip.float() * sample.float() + c_out.float() * x0             # (B, 3, H, W)
             if cfg.palette_head:   # after the preconditioning: a gate of 1 gives exactly the theme colour
                 x0 = self._apply_palette(x0, self.palette_gate(hidden)[:, :, :h, :w], conditioning)
+            if cfg.palette_colors:
+                x0 = self._apply_fixed(x0, self.fixed_gate(hidden)[:, :, :h, :w], self.fixed_colors)
         x0 = x0.to(dtype).contiguous()
         if not return_dict:
             return (x0,)

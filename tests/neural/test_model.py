@@ -186,3 +186,24 @@ def test_palette_head_saves_and_reloads(tmp_path):
     x, c = inputs(1, 16, 24)
     with torch.no_grad():
         assert torch.allclose(model(x, 999, c).sample, back(x, 999, c).sample, atol=1e-6)
+
+
+def test_fixed_palette_colours_start_as_a_no_op_and_paint_their_colour_exactly(tmp_path):
+    plain = tiny_model(seed=4, palette_head=True).eval()
+    fixed = tiny_model(seed=4, palette_head=True, palette_colors=("#ffffff", "#000000")).eval()
+    missing, unexpected = fixed.load_state_dict(plain.state_dict(), strict=False)
+    assert sorted(missing) == ["fixed_gate.bias", "fixed_gate.weight"] and not unexpected
+    x, c = inputs(2, 24, 40, seed=5)
+    with torch.no_grad():
+        assert torch.allclose(plain(x, 999, c).sample, fixed(x, 999, c).sample, atol=1e-6)
+        fixed.fixed_gate.bias[0] = 1.0                        # "every pixel is white"
+        assert torch.allclose(fixed(x, torch.tensor([999, 300]), c).sample, torch.ones(2, 3, 24, 40), atol=1e-5)
+        fixed.fixed_gate.bias[0], fixed.fixed_gate.bias[1] = 0.5, 0.5   # half white, half black: mid grey
+        assert fixed(x, 999, c).sample.abs().max() < 1e-5
+    fixed.save_pretrained(tmp_path / "m", safe_serialization=True)
+    back = UIRendererModel.from_pretrained(tmp_path / "m", use_safetensors=True).eval()
+    assert list(back.config.palette_colors) == ["#ffffff", "#000000"]
+    with torch.no_grad():
+        assert torch.allclose(fixed(x, 999, c).sample, back(x, 999, c).sample, atol=1e-6)
+    with pytest.raises(ValueError, match="not a #rrggbb colour"):
+        tiny_model(palette_colors=("white",))

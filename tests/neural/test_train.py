@@ -144,6 +144,8 @@ def test_growing_refuses_changes_that_are_not_additions():
     assert same.state_dict().keys() == source.state_dict().keys() and new == []
     grown, new = grown_model(source, {"palette_head": True})
     assert sorted(new) == ["palette_gate.bias", "palette_gate.weight"] and grown.config.palette_head
+    grown, new = grown_model(grown, {"palette_colors": ["#ffffff", "#000000"]})
+    assert sorted(new) == ["fixed_gate.bias", "fixed_gate.weight"] and grown.config.palette_head
     with pytest.raises(BadInput, match="shape of existing weights"):
         grown_model(source, {"refine_channels": 4})
     with pytest.raises(BadInput, match="not a UIRendererModel setting"):
