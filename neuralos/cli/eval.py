@@ -23,7 +23,8 @@ def register(subparsers) -> None:
         "eval", help="measure the neural renderer against the widget renderer on held-out states",
         description="Render held-out states (the generator's eval split, never in a training shard) with the "
                     "widget renderer and the model(s); write metrics.json, report.md/.html, side-by-side "
-                    "images and plots to --out. PSNR, SSIM, Tesseract OCR word recall and CER, component "
+                    "images and plots to --out. PSNR, SSIM, Tesseract OCR recall (of the UI's words and of all "
+                    "words) and CER, component "
                     "states, temporal stability, time per frame.")
     p.add_argument("--model", type=Path, metavar="PATH", help="the (student) renderer folder")
     p.add_argument("--teacher", type=Path, metavar="PATH", help="a teacher renderer folder for the steps sweep")
@@ -78,7 +79,8 @@ def run(args: argparse.Namespace) -> int:
     for r in result["runs"]:
         s = r["summary"]
         ocr = s.get("ocr") or {}
-        ocr_txt = (f"OCR recall {ocr['word_recall']:.3f}" if ocr.get("available") and ocr.get("word_recall") is not None
+        ocr_txt = (f"OCR recall {ev._fmt(ocr.get('text_recall'), 3)} of the UI's words "
+                   f"({ev._fmt(ocr.get('word_recall'), 3)} of all words)" if ocr.get("available")
                    else f"OCR {ocr.get('reason', 'n/a')}" if ocr else "OCR skipped")
         print(f"{r['label']}: PSNR {ev._fmt(s['psnr'].get('mean'))} dB, in boxes {ev._fmt(s['psnr_components'].get('mean'))} dB, "
               f"SSIM {ev._fmt(s['ssim'].get('mean'), 4)}, {ocr_txt}, states right "

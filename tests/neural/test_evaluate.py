@@ -61,8 +61,10 @@ def test_perfect_renderer_meets_every_target(cases, tmp_path):
     assert s["psnr"]["infinite"] == 4 and s["ssim"]["mean"] == 1.0 and s["psnr_pooled"] == math.inf
     assert s["components"]["wrong"] == 0
     assert s["temporal_full"]["changed_fraction_max"] == 0.0
+    t = run["targets"]
     if M.tesseract_status()[0]:
         assert s["ocr"]["available"] and s["ocr"]["reference_words"] > 0 and s["ocr"]["word_recall"] == 1.0
+        assert s["ocr"]["text_words"] > 0 and s["ocr"]["text_recall"] == 1.0 and t["ocr_text_recall"]["pass"]
     t = run["targets"]
     assert t["ssim"]["pass"] and t["component_states_right"]["pass"] and t["psnr"]["pass"] is True
     assert res["widgets"]["temporal"]["changed_fraction_max"] == 0.0   # dirty regions cover every change

@@ -166,6 +166,26 @@ def test_ocr_finds_reference_words_and_flags_unreadable_frames():
     assert 0.5 <= other["word_recall"] < 1.0 and 0 < other["cer"] < 0.5
 
 
+@pytest.mark.skipif(not m.tesseract_status()[0], reason="tesseract not installed")
+def test_ocr_text_recall_counts_only_the_words_the_ui_shows():
+    ref = _text_image("Save changes before Friday")
+    ui = {"Save", "changes", "before", "Friday"}
+    neural = _text_image("Save changes before Monday")
+    r = m.ocr_compare(ref, neural, words=ui - {"before"})     # a word the UI does not show is not counted
+    assert r["text_words"] == 3 and r["text_found"] == 2 and r["text_recall"] == pytest.approx(2 / 3)
+    assert r["text_missing"] == ["Friday"] and r["reference_words"] == 4
+    assert "text_recall" not in m.ocr_compare(ref, neural)    # without the UI's words: all words only
+    assert m.ocr_compare(ref, neural, words=set())["text_recall"] is None
+
+
+def test_scene_words_are_the_words_of_every_text_run():
+    from neuralos.scene import Box, Scene, SceneNode, TextRun
+    run = TextRun("Buy  milk\ttoday", 0.0, 10.0, 12)
+    node = SceneNode("s/t", "s", "t", "Text", Box(0, 0, 64, 32), Box(0, 0, 64, 32), text_runs=(run,))
+    scene = Scene(64, 32, {}, [node])
+    assert m.scene_words(scene) == {"Buy", "milk", "today"}
+
+
 def test_ocr_reports_unavailable_without_tesseract(monkeypatch):
     import pytesseract
     monkeypatch.setattr(pytesseract.pytesseract, "tesseract_cmd", "/nonexistent/tesseract")
