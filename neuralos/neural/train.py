@@ -348,10 +348,12 @@ class Trainer:
     @staticmethod
     def _load_pipeline(path: Path, missing: str):
         from neuralos.neural.pipeline import UIRenderPipeline
+        from neuralos.quiet import no_progress_bars
 
         if not (path / "model_index.json").is_file():
             raise BadInput(missing, where=str(path))
-        return UIRenderPipeline.from_pretrained(str(path), local_files_only=True, use_safetensors=True)
+        with no_progress_bars():   # the loop has its own progress bar
+            return UIRenderPipeline.from_pretrained(str(path), local_files_only=True, use_safetensors=True)
 
     def _fixed_batch(self, dataset) -> dict | None:
         from neuralos.neural.shards import collate
