@@ -213,13 +213,15 @@ def summarize(per_case: list[dict], comps: list[dict], times: list[float], stab_
     elif ocr:
         s["ocr"] = {"available": False, "reason": next(o.get("reason") for o in ocr if not o.get("available"))}
     by_role: dict[str, dict] = {}
+    by_state = {"in_a_state": {"count": 0, "wrong": 0}, "plain": {"count": 0, "wrong": 0}}
     for x in comps:
-        r = by_role.setdefault(x["role"], {"count": 0, "wrong": 0})
-        r["count"] += 1
-        r["wrong"] += not x["ok"]
+        for r in (by_role.setdefault(x["role"], {"count": 0, "wrong": 0}),
+                  by_state["in_a_state" if x["states"] else "plain"]):
+            r["count"] += 1
+            r["wrong"] += not x["ok"]
     s["components"] = {"count": len(comps), "wrong": sum(not x["ok"] for x in comps),
                        "right_fraction": (1 - sum(not x["ok"] for x in comps) / len(comps)) if comps else None,
-                       "by_role": by_role}
+                       "by_role": by_role, "by_state": by_state}
     for name, st in (("temporal_full", stab_full), ("temporal_regions", stab_regions)):
         if st:
             s[name] = {"sequences": len(st),
@@ -520,6 +522,10 @@ def report_markdown(result: dict) -> str:
         if by_role:
             lines.append("- component states drawn right: " + ", ".join(
                 f"{role} {v['count'] - v['wrong']}/{v['count']}" for role, v in sorted(by_role.items())))
+            st = s["components"]["by_state"]
+            lines.append(f"  ({st['in_a_state']['count'] - st['in_a_state']['wrong']}/{st['in_a_state']['count']} of "
+                         f"those in some state (checked, hovered, focused ...), {st['plain']['count'] - st['plain']['wrong']}"
+                         f"/{st['plain']['count']} of those in none)")
         for x in wrong[:25]:
             lines.append(f"  - WRONG {x['case']} {x['key']} ({x['role']}, states {x['states'] or '-'}, "
                          f"value {_fmt(x['value'])}): {_fmt(x['psnr'], 1)} dB < {COMPONENT_PSNR_OK}")

@@ -104,7 +104,12 @@ def test_wrong_component_states_are_flagged(cases, tmp_path):
         if x["role"] != "Button" and not x["ok"]:
             assert any(c == x["case"] and b.intersect(Box(*x["box"])) for c, b in buttons), x
     assert res["runs"][0]["targets"]["component_states_right"]["pass"] is False
-    assert "WRONG" in (tmp_path / "report.md").read_text()
+    split = comps["by_state"]                    # every component counted once, by whether it is in a state
+    assert split["in_a_state"]["count"] + split["plain"]["count"] == comps["count"]
+    assert split["in_a_state"]["wrong"] + split["plain"]["wrong"] == comps["wrong"]
+    assert sum(1 for x in listed if x["states"]) == split["in_a_state"]["count"]
+    report = (tmp_path / "report.md").read_text()
+    assert "WRONG" in report and "of those in some state" in report
 
 
 def test_bad_renderer_output_and_missing_inputs(cases, tmp_path):
