@@ -12,8 +12,12 @@ Channels (`CONDITIONING_CHANNEL_NAMES`, in this order; the count is `CONDITIONIN
                         occludes (`desktop`, `window`) first clears every map under its clip, so a window
                         raised over another hides the other's maps.
   state:<STATE>      7  one per `neuralos.scene.STATES`: the states of the innermost *decorated* box at the
-                        pixel (a part gets its own states plus its node's). Layout-only boxes (Row, Column,
-                        List, Text: no fill or border of their own) add their states but never clear others.
+                        pixel (a part gets its own states plus its node's). A component's states that one of
+                        its parts carries are drawn on that part only (format 3): a check box shows checked,
+                        hovered and focused on its indicator, a picker on its options, tabs on the selected
+                        tab, so toggling one repaints the indicator, not the whole row; a window keeps its
+                        focus on its frame too (its border shows it). Layout-only boxes (Row, Column, List,
+                        Text: no fill or border of their own) add their states but never clear others.
   value              1  `SceneNode.value` (0..1, e.g. a slider position) inside the node, else 0.
   edge:left/right/top/bottom
                      4  distance in pixels from the pixel to each edge of the innermost decorated box (its
@@ -138,12 +142,13 @@ def build_conditioning(scene: Scene, previous: np.ndarray | None = None, region:
             out[(ROLE_SLICE.start + _ROLE_INDEX[node.role], *sl)] = 1.0
         if node.value is not None:
             out[(VALUE_CHANNEL, *sl)] = float(node.value)
+        own = own_states(node)
         if node.role in LAYOUT_ONLY_ROLES:
-            for s in node.states:
+            for s in own:
                 if s in _STATE_INDEX:
                     out[(STATE_SLICE.start + _STATE_INDEX[s], *sl)] = 1.0
         else:
-            _decorate(out, node.box, vis, node.states, r)
+            _decorate(out, node.box, vis, own, r)
         for part in node.parts:
             pvis = part.box.intersect(node.clip)
             pvis = pvis.intersect(r) if pvis is not None else None
@@ -179,6 +184,15 @@ def build_conditioning(scene: Scene, previous: np.ndarray | None = None, region:
 def conditioning_for_region(scene: Scene, previous: np.ndarray | None, region: Box) -> np.ndarray:
     """The maps of `region` only (C, region.h, region.w): identical to the same crop of the full maps."""
     return build_conditioning(scene, previous, region=region)
+
+
+def own_states(node: SceneNode) -> frozenset[str]:
+    """The states drawn over a node's whole box: its states but those one of its parts carries (the part shows
+    them: a check box's indicator, a picker's option, the selected tab); a window keeps all of them, as its
+    frame shows its focus as well as its title bar."""
+    if node.role in OCCLUDING_ROLES or not node.parts:
+        return node.states
+    return node.states - frozenset().union(*(p.states for p in node.parts))
 
 
 def _local(b: Box, r: Box) -> tuple[slice, slice]:

@@ -50,7 +50,7 @@ from typing import Iterable, Iterator
 
 import numpy as np
 
-from neuralos.errors import BadInput
+from neuralos.errors import BadInput, first_line
 from neuralos.scene import Box
 
 MODES = ("teacher", "distill")
@@ -321,7 +321,8 @@ class Trainer:
                 self.teacher_path = str(path)
                 source = tpipe.model
             if cfg.init:
-                ipipe = self._load_pipeline(Path(cfg.init), "--init is not a pipeline folder (no model_index.json)")
+                ipipe = self._load_pipeline(Path(cfg.init), "--init is not a pipeline folder (no model_index.json)",
+                                            adopt=True)
                 source = ipipe.model
                 if self.teacher is None:   # fine-tuning alone: the student keeps its own sampler
                     self.sample_scheduler = ipipe.scheduler
@@ -345,15 +346,33 @@ class Trainer:
         self.step, self.epoch = 0, 0
         self.n_params = sum(p.numel() for p in model.parameters())
 
-    @staticmethod
-    def _load_pipeline(path: Path, missing: str):
+    def _load_pipeline(self, path: Path, missing: str, adopt: bool = False):
+        """The pipeline folder at `path`. With `adopt` (the student's starting weights), a model of an older map
+        format is taken as this build's format: its weights start the student, which then learns the new maps
+        (the maps change little between formats); a teacher must be of this build's format."""
+        from neuralos.neural.model import UIRendererModel
         from neuralos.neural.pipeline import UIRenderPipeline
         from neuralos.quiet import no_progress_bars
+        from neuralos.scene import MODEL_FORMAT_VERSION
 
         if not (path / "model_index.json").is_file():
             raise BadInput(missing, where=str(path))
+        kw = dict(local_files_only=True, use_safetensors=True)
         with no_progress_bars():   # the loop has its own progress bar
-            return UIRenderPipeline.from_pretrained(str(path), local_files_only=True, use_safetensors=True)
+            try:
+                fmt = json.loads((path / "model" / "config.json").read_text()).get("format_version")
+            except (OSError, ValueError):
+                fmt = None
+            try:
+                if adopt and fmt is not None and fmt != MODEL_FORMAT_VERSION:
+                    self.accelerator.print(f"{path}: model format {fmt}, this build's is {MODEL_FORMAT_VERSION}: "
+                                           "its weights start the student, which learns the new maps")
+                    model = UIRendererModel.from_pretrained(str(path / "model"), format_version=MODEL_FORMAT_VERSION,
+                                                            **kw)
+                    return UIRenderPipeline.from_pretrained(str(path), model=model, **kw)
+                return UIRenderPipeline.from_pretrained(str(path), **kw)
+            except ValueError as e:   # another map format (a teacher), or a config this build cannot read
+                raise BadInput(first_line(e), where=str(path)) from None
 
     def _fixed_batch(self, dataset) -> dict | None:
         from neuralos.neural.shards import collate

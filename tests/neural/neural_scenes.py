@@ -29,7 +29,7 @@ def hand_scene(w: int = 160, h: int = 120) -> Scene:
         SceneNode("a/cb", "a", "cb", "CheckBox", Box(10, 48, 70, 16), Box(10, 48, 70, 16),
                   states=frozenset({"checked"}), interactive=True, window="a", text="Zoë",
                   text_runs=(TextRun("Zoë", 28, 60, 12.0, box=Box(26, 48, 40, 16)),),
-                  parts=(Part("check.indicator", Box(10, 50, 12, 12)),)),
+                  parts=(Part("check.indicator", Box(10, 50, 12, 12), frozenset({"checked"})),)),
         SceneNode("a/label", "a", "label", "Text", Box(10, 70, 110, 16), Box(10, 70, 110, 16), window="a",
                   text="Hidden below b", text_runs=(TextRun("Hidden below b", 10, 82, 13.0, box=Box(10, 70, 110, 16)),)),
         SceneNode("b/@window", "b", "window", "window", win_b, win_b, window="b"),

@@ -70,9 +70,24 @@ def test_checkbox_indicator_and_checked_state(cond):
     ind = cond[ch("role:check.indicator")]
     assert np.array_equal(ind > 0, box_mask(ind.shape, Box(10, 50, 12, 12)))
     checked = cond[ch("state:checked")]
-    # a part inherits its node's states: the indicator shows checked; so does the rest of the checkbox
-    assert checked[55, 15] == 1 and checked[55, 50] == 1 and checked[40, 50] == 0
+    # the indicator carries checked, so it shows there only: toggling repaints the indicator, not the label
+    assert np.array_equal(checked > 0, box_mask(checked.shape, Box(10, 50, 12, 12)))
     assert cond[ch("role:CheckBox"), 55, 15] == 1  # roles accumulate: indicator inside its CheckBox
+
+
+def test_states_a_part_carries_show_on_the_part_others_on_the_whole_node(scene):
+    cb = next(n for n in scene.nodes if n.key == "a/cb")
+    # a state no part carries (disabled, say) still covers the whole check box; the part gets it too
+    both = replace(cb, states=frozenset({"checked", "disabled"}))
+    cond = C.build_conditioning(Scene(scene.width, scene.height, scene.theme,
+                                      [both if n.key == "a/cb" else n for n in scene.nodes]), None)
+    assert np.array_equal(cond[ch("state:disabled")] > 0, box_mask(cond.shape[1:], Box(10, 48, 70, 16)))
+    assert np.array_equal(cond[ch("state:checked")] > 0, box_mask(cond.shape[1:], Box(10, 50, 12, 12)))
+    assert C.own_states(both) == {"disabled"}
+    # a window's focus stays on its frame as well as on its title bar
+    win = next(n for n in scene.nodes if n.key == "a/@window")
+    titled = replace(win, parts=(Part("window.title", Box(5, 5, 118, 16), frozenset({"focused"})),))
+    assert C.own_states(titled) == {"focused"}
 
 
 def test_glyph_mask_is_ink_exactly_around_text_runs(scene, cond):
@@ -126,7 +141,9 @@ def test_checked_indicators_ink_their_mark(scene, cond):
     got = np.round(cond[C.GLYPH_CHANNEL, box.y:box.bottom, box.x:box.right] * 255)
     assert ref.sum() > 0 and np.array_equal(got, ref[box.y:box.bottom, box.x:box.right].astype(np.float32))
     node = scene.node("a/cb")
-    unchecked = replace(scene, nodes=[replace(n, states=frozenset()) if n is node else n for n in scene.nodes])
+    plain = (replace(node.parts[0], states=frozenset()),)
+    unchecked = replace(scene, nodes=[replace(n, states=frozenset(), parts=plain) if n is node else n
+                                      for n in scene.nodes])
     assert C.build_conditioning(unchecked, None, region=box)[C.GLYPH_CHANNEL].max() == 0
     radio = replace(scene, nodes=[replace(n, parts=(Part("radio.indicator", box, frozenset({"checked"})),))
                                   if n is node else n for n in scene.nodes])

@@ -409,6 +409,33 @@ def test_changed_regions_shrink_to_where_the_conditioning_maps_differ():
     assert L.dirty_regions(relabelled, s0) and L.changed_regions(relabelled, s0) == []   # nothing the model sees
 
 
+def test_clicking_a_check_box_repaints_its_indicator_not_its_row():
+    """Real widgets: the click hovers, focuses and checks the box; its indicator shows all three (format 3), so
+    the repaint is the indicator's, not the row's with its label."""
+    from PySide6.QtCore import QCoreApplication
+
+    from neuralos.cli.bench import _canvas, _close, _targets_in, bench_surface
+    from neuralos.widgets.input import InputRouter
+
+    session, canvas = _canvas((480, 360), [bench_surface()])
+    try:
+        QCoreApplication.processEvents()
+        before = canvas.scene()
+        check = _targets_in(before, "bench")["CheckBox"][0]
+        InputRouter(canvas).click(*check.clip.center)
+        QCoreApplication.processEvents()
+        after = canvas.scene()
+    finally:
+        _close(canvas)
+    clicked = after.node(check.key)
+    assert {"checked", "hovered", "focused"} <= clicked.states
+    indicator = next(p.box for p in clicked.parts if p.role == "check.indicator")
+    (row,) = L.dirty_regions(after, before)
+    (region,) = L.changed_regions(after, before)
+    assert row.intersect(check.box) == check.box and region.intersect(indicator) == indicator
+    assert region.w <= indicator.w + 2 and region.h <= indicator.h + 2 and 4 * region.w < check.box.w
+
+
 def test_the_worker_paints_before_the_widget_frame_is_grabbed_and_waits_for_it_only_on_a_fault():
     r = tiny_renderer(cls=Faulty)
     results = []

@@ -1,5 +1,6 @@
 """Teacher training and distillation: loss goes down, checkpoints resume, pipelines come out; the CLI."""
 import json
+import shutil
 
 import numpy as np
 import pytest
@@ -242,3 +243,25 @@ def test_cli_trains_teacher_then_student_from_shards(tmp_path, capsys):
                  "--teacher", str(tmp_path / "runs" / "teacher" / "pipeline"), "--init", str(tmp_path)]) == 2
     assert main(["train", "teacher", "--data", str(tmp_path / "missing"), "--out", str(tmp_path / "x")]) == 2
     assert main(["train", "distill", "--data", str(data), "--out", str(tmp_path / "nowhere" / "s")]) == 2
+
+
+def test_a_student_of_an_older_map_format_starts_a_new_one_a_teacher_must_match(teacher, tmp_path, dataset):
+    from neuralos.errors import BadInput
+    from neuralos.scene import MODEL_FORMAT_VERSION
+    t_out, _ = teacher
+    old = tmp_path / "old"
+    shutil.copytree(t_out / "pipeline", old)
+    config = old / "model" / "config.json"
+    config.write_text(config.read_text().replace(f'"format_version": {MODEL_FORMAT_VERSION}',
+                                                 f'"format_version": {MODEL_FORMAT_VERSION - 1}'))
+    cfg = TrainConfig(mode="distill", out=str(tmp_path / "s"), init=str(old), teacher_weight=0, data_weight=1,
+                      steps=2, batch_size=2, crop=32, student_steps=1, checkpoint_every=2, eval_crops=2,
+                      progress=False)
+    trainer = Trainer(cfg, dataset=dataset)
+    student = trainer.accelerator.unwrap_model(trainer.model)
+    assert student.config.format_version == MODEL_FORMAT_VERSION
+    source = UIRenderPipeline.from_pretrained(t_out / "pipeline", local_files_only=True, use_safetensors=True).model
+    assert all(torch.equal(v, source.state_dict()[k]) for k, v in student.state_dict().items())   # its weights
+    with pytest.raises(BadInput, match="does not match this build"):
+        Trainer(TrainConfig(mode="distill", out=str(tmp_path / "t"), teacher=str(old), steps=1, crop=32,
+                            progress=False), dataset=dataset)
