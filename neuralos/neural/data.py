@@ -27,6 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from neuralos.errors import BadInput, CheckFailed
+from neuralos.marks import mark_of
 from neuralos.neural import shards as sh
 from neuralos.neural.states import (DEFAULT_SIZES, GENERATOR_VERSION, UIState, generate_state, split_of,
                                     validate_state)
@@ -480,16 +481,20 @@ def conditioning_problems(scene: Scene, cond: np.ndarray) -> list[str]:
     windows = [n for n in scene.nodes if n.role == "window" and n.clip is not None]
     order = {w.window or w.surface: i for i, w in enumerate(windows)}
     glyph = cond[GLYPH_CHANNEL]
-    # Ink a later node's own text may put there is not a leak: mark where text painted after each
-    # node can land (its runs' clips), so only ink nothing visible explains is reported.
-    later_text = np.zeros(glyph.shape, bool)
+    # Ink a later node's own text or indicator marks may put there is not a leak: mark where glyph ink
+    # painted after each node can land (its runs' clips, its marked parts), so only ink nothing visible
+    # explains is reported.
+    later_ink = np.zeros(glyph.shape, bool)
     explained: dict[str, np.ndarray] = {}
     for n in reversed(scene.nodes):
-        explained[n.key] = later_text.copy()
-        for run in n.text_runs:
-            ink = n.clip if run.box is None else (run.box.intersect(n.clip) if n.clip else None)
+        explained[n.key] = later_ink.copy()
+        if n.clip is None:
+            continue
+        inks = [n.clip if run.box is None else run.box.intersect(n.clip) for run in n.text_runs]
+        inks += [p.box.intersect(n.clip) for p in n.parts if mark_of(p.role, p.states | n.states) is not None]
+        for ink in inks:
             if ink is not None:
-                later_text[ink.y:ink.bottom, ink.x:ink.right] = True
+                later_ink[ink.y:ink.bottom, ink.x:ink.right] = True
     for n in scene.nodes:
         if not n.text_runs or n.clip is None or (n.window or n.surface) not in order:
             continue

@@ -14,7 +14,7 @@ from neuralos.cli import main
 from neuralos.errors import CheckFailed
 from neuralos.neural import data, shards as sh
 from neuralos.neural.states import generate_state, split_of
-from neuralos.scene import Box, Scene, SceneNode, TextRun
+from neuralos.scene import Box, Part, Scene, SceneNode, TextRun
 
 SIZE = (320, 240)
 
@@ -210,6 +210,24 @@ def test_conditioning_problems_flags_glyphs_under_a_later_window():
     cond[GLYPH_CHANNEL, 12:20, 32:40] = 1.0        # under window b: the frame shows b there
     problems = data.conditioning_problems(scene, cond)
     assert problems and "a/t under window b/@window" in problems[0]
+
+
+def test_conditioning_problems_accepts_a_later_windows_indicator_mark_over_covered_text():
+    """A checked box of the upper window puts its tick in the glyph map over the lower window's covered text:
+    that ink is the upper window's own, not a leak (a false alarm once stopped `data check` on real shards)."""
+    from neuralos.neural.conditioning import GLYPH_CHANNEL, build_conditioning
+
+    text = SceneNode("a/t", "a", "t", "Text", Box(10, 10, 80, 20), Box(10, 10, 80, 20), window="a",
+                     text_runs=(TextRun("Hello", 10, 26, 14.0, box=Box(10, 10, 80, 20)),))
+    check = SceneNode("b/c", "b", "c", "CheckBox", Box(40, 10, 24, 20), Box(40, 10, 24, 20), window="b",
+                      parts=(Part("check.indicator", Box(41, 11, 18, 18), frozenset({"checked"})),))
+    scene = Scene(120, 60, {}, [
+        SceneNode("a/@window", "a", "@window", "window", Box(0, 0, 100, 50), Box(0, 0, 100, 50), window="a"), text,
+        SceneNode("b/@window", "b", "@window", "window", Box(35, 5, 80, 40), Box(35, 5, 80, 40), window="b"), check])
+    cond = build_conditioning(scene)
+    assert cond[GLYPH_CHANNEL, 11:29, 41:59].max() > 0      # the tick is in the map
+    assert cond[GLYPH_CHANNEL, 10:30, 35:40].max() == 0     # the covered text is not
+    assert data.conditioning_problems(scene, cond) == []
 
 
 def test_real_conditioning_hides_text_of_covered_windows():
