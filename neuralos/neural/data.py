@@ -651,9 +651,10 @@ def contact_sheet(folder: str | Path, out: str | Path, count: int = 8, thumb_w: 
     """PNG grid: per sample a row of frame | previous | role map | glyph map, with the key and kind."""
     import random
 
-    from PIL import Image, ImageDraw
+    from PIL import Image
 
     from neuralos.neural.conditioning import build_conditioning
+    from neuralos.neural.sheets import save_sheet
 
     folder, out = Path(folder), Path(out)
     all_samples = [s for p in sh.shard_paths(folder) for s in sh.iter_shard(p)]
@@ -667,20 +668,10 @@ def contact_sheet(folder: str | Path, out: str | Path, count: int = 8, thumb_w: 
         prev = s.previous if s.previous is not None else np.full_like(s.frame, 128)
         tiles = [s.frame, prev, role_map_image(cond), glyph_image(cond)]
         th = int(thumb_w * s.frame.shape[0] / s.frame.shape[1])
-        ims = [Image.fromarray(t).resize((thumb_w, th), Image.Resampling.BILINEAR) for t in tiles]
-        row = Image.new("RGB", (thumb_w * 4 + 15, th + 18), (255, 255, 255))
-        for i, im in enumerate(ims):
-            row.paste(im, (i * (thumb_w + 5), 18))
-        ImageDraw.Draw(row).text((2, 2), f"{s.shard}/{s.key}  {s.meta.get('kind')}  {s.meta.get('size')}  "
-                                         f"{s.meta.get('theme')}   [frame | previous | roles | glyphs]", fill=(0, 0, 0))
-        rows.append(row)
-    sheet = Image.new("RGB", (max(r.width for r in rows), sum(r.height + 6 for r in rows)), (255, 255, 255))
-    y = 0
-    for r in rows:
-        sheet.paste(r, (0, y))
-        y += r.height + 6
-    out.parent.mkdir(parents=True, exist_ok=True)
-    sheet.save(out)
+        rows.append((f"{s.shard}/{s.key}  {s.meta.get('kind')}  {s.meta.get('size')}  {s.meta.get('theme')}   "
+                     "[frame | previous | roles | glyphs]",
+                     [np.asarray(Image.fromarray(t).resize((thumb_w, th), Image.Resampling.BILINEAR)) for t in tiles]))
+    save_sheet(rows, out)
     return out
 
 

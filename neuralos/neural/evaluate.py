@@ -16,7 +16,8 @@ state the widget renderer gives the reference frame and scene; each renderer und
 
 The student is measured at its own step count (and at `--student-steps` if given); the teacher at each of
 `--steps`. Outputs in `--out`: metrics.json, report.md, report.html, images/ (neural | reference |
-difference per state) and plots/ (teacher steps vs quality, student vs teacher).
+difference per state; wrong-components-*.png: the components drawn wrong, zoomed) and plots/ (teacher steps
+vs quality, student vs teacher).
 """
 from __future__ import annotations
 
@@ -44,6 +45,7 @@ TARGETS = {"psnr": 35.0, "psnr_components": 32.0, "ssim": 0.98, "ocr_text_recall
 TARGET_STEPS = 2            # the student's targets hold at <= 2 steps
 STATE_ROLES = ("CheckBox", "Slider", "Tabs", "ChoicePicker", "Button", "TextField", "DateTimeInput")
 COMPONENT_PSNR_OK = 28.0    # dB inside a stateful component's box; below: drawn wrong
+SHEET_MARGIN_PX, SHEET_TILE_PX, SHEET_MAX_ZOOM, SHEET_MAX_ROWS = 8, 160, 4, 25   # the wrong-components sheet
 EVAL_VERSION = "eval-1"
 
 
@@ -150,10 +152,34 @@ def component_checks(case: Case, neural: np.ndarray) -> list[dict]:
     return out
 
 
+def component_crops(reference: np.ndarray, neural: np.ndarray, box: Box, margin: int = SHEET_MARGIN_PX
+                    ) -> tuple[np.ndarray, np.ndarray]:
+    """The reference and neural pixels of a component's box plus `margin` (clipped to the frame)."""
+    h, w = reference.shape[:2]
+    y0, y1 = max(box.y - margin, 0), min(box.bottom + margin, h)
+    x0, x1 = max(box.x - margin, 0), min(box.right + margin, w)
+    return reference[y0:y1, x0:x1].copy(), neural[y0:y1, x0:x1].copy()
+
+
+def write_component_sheet(path: Path, wrong: list[tuple[dict, np.ndarray, np.ndarray]]) -> Path | None:
+    """A PNG of the components drawn wrong: per component neural | reference | difference, zoomed so small
+    ones (a check box) are big enough to see what is off; None when nothing was wrong."""
+    from neuralos.neural.sheets import save_sheet
+
+    rows = []
+    for x, ref, neu in wrong[:SHEET_MAX_ROWS]:
+        zoom = max(1, min(SHEET_MAX_ZOOM, SHEET_TILE_PX // max(ref.shape[:2])))
+        tiles = [np.repeat(np.repeat(t, zoom, axis=0), zoom, axis=1)
+                 for t in (neu, ref, M.difference_image(ref, neu))]
+        rows.append((f"{x['case']} {x['key']} ({x['role']}, {', '.join(x['states']) or 'no state'}): "
+                     f"{x['psnr']:.1f} dB   [neural | reference | difference x4], x{zoom}", tiles))
+    return save_sheet(rows, path) if rows else None
+
+
 def evaluate_renderer(rut: RendererUnderTest, cases: list[Case], ocr: bool = True,
                       keep_frames: int = 0, progress: Callable[[str], None] | None = None) -> dict:
     """All metrics of one renderer over the cases; `frames` holds the first `keep_frames` outputs."""
-    per_case, comps, times, frames = [], [], [], {}
+    per_case, comps, times, frames, wrong = [], [], [], {}, []
     stab_full, stab_regions = [], []
     for i, c in enumerate(cases):
         neural, ms = rut.render(c.scene, c.previous)
@@ -168,6 +194,7 @@ def evaluate_renderer(rut: RendererUnderTest, cases: list[Case], ocr: bool = Tru
             fm["ocr"] = M.ocr_compare(c.frame, neural, c.ref_words, M.scene_words(c.scene))
         checks = component_checks(c, neural)
         comps += checks
+        wrong += [(x, *component_crops(c.frame, neural, Box(*x["box"]))) for x in checks if not x["ok"]]
         fm["components_wrong"] = sum(not x["ok"] for x in checks)
         if c.previous_scene is not None:
             prev_n, _ = rut.render(c.previous_scene, None)
@@ -184,7 +211,7 @@ def evaluate_renderer(rut: RendererUnderTest, cases: list[Case], ocr: bool = Tru
             progress(f"{rut.label}: {i + 1}/{len(cases)}")
     return {"renderer": rut.name, "steps": rut.effective_steps, "label": rut.label, "cases": per_case,
             "components": comps, "summary": summarize(per_case, comps, times, stab_full, stab_regions),
-            "frames": frames}
+            "frames": frames, "wrong_crops": wrong}
 
 
 def summarize(per_case: list[dict], comps: list[dict], times: list[float], stab_full: list[dict],
@@ -340,7 +367,7 @@ def run(out: str | Path, student=None, teacher=None, *, states: int = 24, sequen
                   for c in cases],
         "tesseract": M.tesseract_status()[1],
         "widgets": widget_baseline(cases),
-        "runs": [{k: v for k, v in r.items() if k != "frames"} for r in runs],
+        "runs": [{k: v for k, v in r.items() if k not in ("frames", "wrong_crops")} for r in runs],
         "seconds": None,
     }
     for r in result["runs"]:
@@ -350,6 +377,9 @@ def run(out: str | Path, student=None, teacher=None, *, states: int = 24, sequen
         r["summary"]["speed_ratio_vs_widgets"] = ms / wms if ms and wms else None
     for r, written in zip(result["runs"], write_images(out, cases[:images], runs)):
         r["images"] = written
+    for r, full in zip(result["runs"], runs):
+        sheet = write_component_sheet(out / "images" / f"wrong-components-{run_tag(r)}.png", full["wrong_crops"])
+        r["wrong_components_image"] = sheet.relative_to(out).as_posix() if sheet else None
     result["plots"] = write_plots(out, result["runs"])
     result["seconds"] = round(time.perf_counter() - t0, 1)
     (out / "metrics.json").write_text(json.dumps(M.json_safe(result), indent=1, ensure_ascii=False))
@@ -369,13 +399,18 @@ def side_by_side(neural: np.ndarray, reference: np.ndarray, previous: np.ndarray
     return np.concatenate(row[:-1], axis=1)
 
 
+def run_tag(r: dict) -> str:
+    """A run's name in image file names: renderer and step count."""
+    return f"{r['renderer']}-{r['steps'] if r['steps'] is not None else 'default'}"
+
+
 def write_images(out: Path, cases: list[Case], runs: list[dict]) -> list[list[str]]:
     """Side-by-side PNGs of the frames each run kept; per run, the relative paths written."""
     from PIL import Image
 
     written = []
     for r in runs:
-        tag = f"{r['renderer']}-{r['steps'] if r['steps'] is not None else 'default'}"
+        tag = run_tag(r)
         paths = []
         for c in cases:
             if c.key in r["frames"]:
@@ -529,6 +564,9 @@ def report_markdown(result: dict) -> str:
         for x in wrong[:25]:
             lines.append(f"  - WRONG {x['case']} {x['key']} ({x['role']}, states {x['states'] or '-'}, "
                          f"value {_fmt(x['value'])}): {_fmt(x['psnr'], 1)} dB < {COMPONENT_PSNR_OK}")
+        if r.get("wrong_components_image"):
+            p = r["wrong_components_image"]
+            lines += ["", f"Components drawn wrong, zoomed: `{p}`", "", f"![{p}]({p})"]
     if result.get("plots"):
         lines += ["", "## Plots", ""] + [f"![{p}]({p})" for p in result["plots"]]
     imgs = [(r["label"], p) for r in result["runs"] for p in r.get("images", [])]

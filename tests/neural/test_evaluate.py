@@ -72,7 +72,8 @@ def test_perfect_renderer_meets_every_target(cases, tmp_path):
     assert m["runs"][0]["summary"]["psnr_pooled"] == "inf"
     for f in ("report.md", "report.html", "plots/steps_vs_quality.png", "plots/student_vs_teacher.png"):
         assert (tmp_path / f).stat().st_size > 0, f
-    assert len(list((tmp_path / "images").glob("*.png"))) == 2
+    assert len(list((tmp_path / "images").glob("*.png"))) == 2       # no wrong-components sheet
+    assert run["wrong_components_image"] is None
 
 
 def test_noisy_renderer_measures_known_psnr_and_teacher_sweep(cases, tmp_path):
@@ -110,6 +111,16 @@ def test_wrong_component_states_are_flagged(cases, tmp_path):
     assert sum(1 for x in listed if x["states"]) == split["in_a_state"]["count"]
     report = (tmp_path / "report.md").read_text()
     assert "WRONG" in report and "of those in some state" in report
+    # the sheet shows each wrong component zoomed: the magenta defect on the left, the reference beside it
+    sheet_path = res["runs"][0]["wrong_components_image"]
+    assert sheet_path == "images/wrong-components-student-default.png" and sheet_path in report
+    from PIL import Image
+    sheet = np.asarray(Image.open(tmp_path / sheet_path).convert("RGB"))
+    magenta = np.all(sheet == (255, 0, 255), axis=2)
+    rows = min(comps["wrong"], ev.SHEET_MAX_ROWS)
+    assert magenta.any() and sheet.shape[0] >= rows * 2 * ev.SHEET_MARGIN_PX
+    first_col = np.nonzero(magenta.any(axis=0))[0]
+    assert first_col.max() < sheet.shape[1] // 2          # only in the neural tiles, never in the reference
 
 
 def test_bad_renderer_output_and_missing_inputs(cases, tmp_path):
