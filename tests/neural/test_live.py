@@ -157,6 +157,54 @@ def test_pixels_outside_dirty_regions_never_change_between_frames():
     assert same.regions == [] and same.frame is prev                                  # no change, no work
 
 
+class Recording(NeuralRenderer):
+    """A NeuralRenderer that notes, per painted box, whether the previous frame was among its inputs."""
+
+    def __init__(self, *a, **k):
+        super().__init__(*a, **k)
+        self.previous_used: list[tuple[Box, bool]] = []
+
+    def paint(self, cond, box, width, height):
+        from neuralos.neural.conditioning import PREVIOUS_FLAG
+        self.previous_used.append((box, bool(np.asarray(cond)[..., PREVIOUS_FLAG, :, :].max() > 0)))
+        return super().paint(cond, box, width, height)
+
+
+def test_the_previous_frame_is_no_input_where_windows_closed_moved_or_changed_order_or_the_theme_changed():
+    """Where the window arrangement or the theme changed, the previous frame shows the old one (ghost outlines
+    and tints if the model reads it); where neither did (a hover), the model keeps reading it."""
+    r = tiny_renderer(cls=Recording)
+    live = L.LiveRenderer(r)
+    base = two_buttons()
+    popup = Box(500, 300, 200, 150)
+    open_ = Scene(base.width, base.height, base.theme,
+                  [*base.nodes, SceneNode("p/@window", "p", "window", "window", popup, popup, window="p")])
+    there = Box(520, 310, 200, 150)
+    moved = Scene(base.width, base.height, base.theme,
+                  [*base.nodes, SceneNode("p/@window", "p", "window", "window", there, there, window="p")])
+    hovered = with_states(open_, "s/tl", {"hovered"})
+    moved_back = with_states(moved, "s/tl", set())     # the hover ends far from the popup as it moves
+    steps = [(open_, False), (hovered, False), (moved_back, True), (base, True),
+             (with_states(base, "s/br", {"hovered"}), False)]
+    for scene, popup_changed in steps:
+        r.previous_used.clear()
+        f = live.render(scene, widgets_of(scene))
+        assert f.renderer == "neural" and r.previous_used
+        if scene is open_:
+            continue                                                  # the first frame: no previous at all
+        for box, used in r.previous_used:
+            near_popup = box.intersect(popup) is not None or box.intersect(there) is not None
+            assert used == (not (popup_changed and near_popup)), (scene.nodes[-1].key, box, used)
+        if popup_changed:
+            assert any(not used for _, used in r.previous_used)
+    dark = Scene(base.width, base.height, {**base.theme, "dark": True}, base.nodes)
+    r.previous_used.clear()
+    assert live.render(dark, widgets_of(dark)).renderer == "neural"
+    assert r.previous_used and not any(used for _, used in r.previous_used)   # the old theme is no input
+    assert L.window_layout(open_, popup) != L.window_layout(base, popup)
+    assert L.window_layout(open_, Box(10, 10, 40, 40)) == L.window_layout(base, Box(10, 10, 40, 40))  # far from it
+
+
 def test_a_region_matches_the_whole_frame_render_of_the_same_scene():
     """Context = the model's receptive field: a region's pixels are the whole frame's (one step: exactly)."""
     r = tiny_renderer(steps=1)
