@@ -18,12 +18,13 @@ def save_sheet(rows: list[tuple[str, list[np.ndarray]]], out: str | Path) -> Pat
 
     if not rows:
         raise ValueError("a sheet needs at least one row")
+    measure = ImageDraw.Draw(Image.new("RGB", (1, 1)))
     images = []
     for caption, tiles in rows:
         tiles = [np.pad(t, ((1, 1), (1, 1), (0, 0)), constant_values=FRAME_GREY) for t in tiles]  # tell tiles apart
         w = sum(t.shape[1] for t in tiles) + TILE_GAP * (len(tiles) - 1)
-        row = Image.new("RGB", (max(w, 8 * len(caption)), max(t.shape[0] for t in tiles) + CAPTION_PX),
-                        (255, 255, 255))
+        w = max(w, int(measure.textlength(caption)) + 4)
+        row = Image.new("RGB", (w, max(t.shape[0] for t in tiles) + CAPTION_PX), (255, 255, 255))
         x = 0
         for t in tiles:
             row.paste(Image.fromarray(t), (x, CAPTION_PX))
