@@ -220,7 +220,7 @@ def test_a_region_fault_shows_widget_pixels_there_and_the_model_repaints_it(neur
 def test_load_failure_paints_widgets_says_why_and_loading_is_retried(make_window, qtbot, monkeypatch):
     import shell.frames as F
 
-    monkeypatch.setattr(F, "FallbackPolicy", functools.partial(F.FallbackPolicy, cooldown_s=0.5))
+    monkeypatch.setattr(F, "FallbackPolicy", functools.partial(F.FallbackPolicy, cooldown_s=2.0))
     attempts = []
     model = tiny_neural()
 
@@ -235,6 +235,7 @@ def test_load_failure_paints_widgets_says_why_and_loading_is_retried(make_window
     pump = w.frames
     qtbot.waitUntil(lambda: not pump.loading and pump.reason is not None, timeout=10000)
     assert pump.active == "widgets" and "truncated file" in w.status.renderer.text()
-    assert pump.frames > 0                                           # the widgets paint meanwhile
+    qtbot.waitUntil(lambda: pump.frames > 0, timeout=10000)           # the widgets paint meanwhile ...
+    assert len(attempts) == 1 and pump.active == "widgets"           # ... before the retry
     qtbot.waitUntil(lambda: pump.model is model and pump._shown is not None, timeout=30000)
     assert len(attempts) == 2 and pump.active == "neural" and pump.reason is None
