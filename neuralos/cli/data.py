@@ -27,6 +27,9 @@ def register(subparsers) -> None:
                    help="canvas size; repeat for several (default 512x384 640x480 800x600 1024x768)")
     g.add_argument("--workers", type=int, default=1, metavar="K", help="processes (default 1)")
     g.add_argument("--seed", type=int, default=0, metavar="S", help="first seed (default 0)")
+    g.add_argument("--random-primary", type=float, default=None, metavar="P",
+                   help="odds that a themed window's primary colour is any colour rather than one of 12 common "
+                        "ones (default 0.2)")
     g.add_argument("--shard-size", type=int, default=200, metavar="N", help="samples per shard (default 200)")
     g.add_argument("--no-progress", action="store_true", help="no progress bar")
     g.set_defaults(func=run_generate)
@@ -60,7 +63,8 @@ def run_generate(args: argparse.Namespace) -> int:
     sizes = args.size or list(DEFAULT_SIZES)
     manifest = data.generate(args.out, args.samples, args.sequences, sizes=sizes, workers=args.workers,
                              seed=args.seed, shard_size=args.shard_size, progress=not args.no_progress,
-                             command="neuralos " + " ".join(sys.argv[1:]))
+                             command="neuralos " + " ".join(sys.argv[1:]),
+                             **({} if args.random_primary is None else {"random_primary": args.random_primary}))
     rate = manifest.get("samples_per_second")
     print(f"wrote {manifest['samples']} samples ({manifest['sequences']} sequences) in "
           f"{len(manifest['shards'])} shards to {args.out}"

@@ -29,7 +29,7 @@ import numpy as np
 from neuralos.errors import BadInput, CheckFailed
 from neuralos.marks import mark_of
 from neuralos.neural import shards as sh
-from neuralos.neural.states import (DEFAULT_SIZES, GENERATOR_VERSION, UIState, generate_state, split_of,
+from neuralos.neural.states import (DEFAULT_SIZES, GENERATOR_VERSION, RANDOM_PRIMARY, UIState, generate_state, split_of,
                                     validate_state)
 from neuralos.scene import Scene
 
@@ -240,7 +240,7 @@ class Job:
     sequence: bool
 
 
-def plan_jobs(samples: int, sequences: int, seed: int, sizes) -> list[Job]:
+def plan_jobs(samples: int, sequences: int, seed: int, sizes, random_primary: float = RANDOM_PRIMARY) -> list[Job]:
     """Train-split jobs: `samples` single frames and `sequences` (previous, frame) pairs, interleaved."""
     import random
 
@@ -248,7 +248,7 @@ def plan_jobs(samples: int, sequences: int, seed: int, sizes) -> list[Job]:
     for is_seq, count in ((False, samples), (True, sequences)):
         s, made = seed, 0
         while made < count:
-            st = generate_state(s, sizes=sizes, sequence=is_seq)
+            st = generate_state(s, sizes=sizes, sequence=is_seq, random_primary=random_primary)
             if st.split == "train":
                 jobs.append(Job(s, is_seq))
                 made += 1
@@ -282,12 +282,13 @@ def _worker_init(queue, threads: int) -> None:
     _ensure_app()
 
 
-def render_shard(out: str, index: int, jobs: list[tuple[int, bool]], sizes, validate: bool = True) -> dict:
+def render_shard(out: str, index: int, jobs: list[tuple[int, bool]], sizes, random_primary: float = RANDOM_PRIMARY,
+                 validate: bool = True) -> dict:
     """Render and write one shard (in a worker or in-process). Failed states are recorded, not written."""
     samples, failed = [], []
     for seed, is_seq in jobs:
         try:
-            state = generate_state(seed, sizes=sizes, sequence=is_seq)
+            state = generate_state(seed, sizes=sizes, sequence=is_seq, random_primary=random_primary)
             if validate:
                 validate_state(state)
             samples.append(make_sample(state))
@@ -302,8 +303,10 @@ def render_shard(out: str, index: int, jobs: list[tuple[int, bool]], sizes, vali
 
 
 def generate(out: str | Path, samples: int, sequences: int = 0, sizes=DEFAULT_SIZES, workers: int = 1,
-             seed: int = 0, shard_size: int = 200, progress: bool = True, command: str | None = None) -> dict:
-    """Generate (or resume) a data directory; returns the manifest."""
+             seed: int = 0, shard_size: int = 200, progress: bool = True, command: str | None = None,
+             random_primary: float = RANDOM_PRIMARY) -> dict:
+    """Generate (or resume) a data directory; returns the manifest. `random_primary`: the odds that a themed
+    window's primary colour is any colour rather than a common one (`neuralos.neural.states.PRIMARY_COLORS`)."""
     out = Path(out)
     if samples < 0 or sequences < 0 or samples + sequences == 0:
         raise BadInput("nothing to generate: --samples and --sequences must be >= 0 and not both 0")
@@ -311,10 +314,14 @@ def generate(out: str | Path, samples: int, sequences: int = 0, sizes=DEFAULT_SI
         raise BadInput("--shard-size must be at least 1")
     if workers < 1:
         raise BadInput("--workers must be at least 1")
+    if not 0.0 <= random_primary <= 1.0:
+        raise BadInput(f"--random-primary must be between 0 and 1, not {random_primary}")
     sizes = [tuple(s) for s in sizes]
     out.mkdir(parents=True, exist_ok=True)
     plan = {"data_version": DATA_VERSION, "generator": GENERATOR_VERSION, "samples": samples,
             "sequences": sequences, "sizes": [list(s) for s in sizes], "seed": seed, "shard_size": shard_size}
+    if random_primary != RANDOM_PRIMARY:   # plans of the default odds stay as they were (and resume)
+        plan["random_primary"] = random_primary
     plan_path = out / "plan.json"
     if plan_path.exists():
         try:
@@ -332,7 +339,7 @@ def generate(out: str | Path, samples: int, sequences: int = 0, sizes=DEFAULT_SI
     sh.clean_temporaries(out)
     commit = _git_commit()   # the code this run starts with (the working tree may move on meanwhile)
 
-    jobs = plan_jobs(samples, sequences, seed, sizes)
+    jobs = plan_jobs(samples, sequences, seed, sizes, random_primary)
     chunks = [jobs[i:i + shard_size] for i in range(0, len(jobs), shard_size)]
     done: dict[int, dict] = {}
     todo = []
@@ -352,11 +359,12 @@ def generate(out: str | Path, samples: int, sequences: int = 0, sizes=DEFAULT_SI
             for i, chunk in todo:
                 _progress_queue = _BarQueue(bar)
                 try:
-                    done[i] = render_shard(str(out), i, [(j.seed, j.sequence) for j in chunk], sizes)
+                    done[i] = render_shard(str(out), i, [(j.seed, j.sequence) for j in chunk], sizes,
+                                           random_primary)
                 finally:
                     _progress_queue = None
         else:
-            done.update(_run_pool(out, todo, sizes, workers, bar))
+            done.update(_run_pool(out, todo, sizes, random_primary, workers, bar))
     finally:
         if bar is not None:
             bar.close()
@@ -397,7 +405,7 @@ def _bar(total: int, progress: bool, desc: str):
     return tqdm(total=total, desc=desc, unit="sample", dynamic_ncols=True, file=sys.stderr)
 
 
-def _run_pool(out: Path, todo, sizes, workers: int, bar) -> dict[int, dict]:
+def _run_pool(out: Path, todo, sizes, random_primary: float, workers: int, bar) -> dict[int, dict]:
     import multiprocessing as mp
     import queue as queue_mod
 
@@ -406,7 +414,8 @@ def _run_pool(out: Path, todo, sizes, workers: int, bar) -> dict[int, dict]:
     threads = max(1, (os.cpu_count() or 1) // workers)
     results: dict[int, dict] = {}
     with ctx.Pool(workers, initializer=_worker_init, initargs=(q, threads), maxtasksperchild=8) as pool:
-        pending = {i: pool.apply_async(render_shard, (str(out), i, [(j.seed, j.sequence) for j in chunk], sizes))
+        pending = {i: pool.apply_async(render_shard, (str(out), i, [(j.seed, j.sequence) for j in chunk], sizes,
+                                                      random_primary))
                    for i, chunk in todo}
         while pending:
             try:
@@ -558,7 +567,8 @@ def check_sample(s: sh.Sample, rerender: bool = True) -> list[str]:
     if state.content_hash() != meta.get("content_hash"):
         problems.append("state content hash differs from meta.content_hash (state edited)")
     if state.generator == GENERATOR_VERSION:
-        regen = generate_state(state.seed, sizes=[state.size], sequence=state.is_sequence)
+        regen = generate_state(state.seed, sizes=[state.size], sequence=state.is_sequence,
+                               random_primary=state.random_primary)
         if (regen.messages, regen.script, regen.theme, regen.kind) != (state.messages, state.script, state.theme,
                                                                        state.kind):
             problems.append(f"state is not what generator {GENERATOR_VERSION} makes for seed {state.seed}")

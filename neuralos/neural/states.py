@@ -123,8 +123,10 @@ ICONS = ("accountCircle", "add", "arrowBack", "arrowForward", "attachFile", "cal
          "share", "shoppingCart", "skipNext", "skipPrevious", "star", "starHalf", "starOff", "stop",
          "upload", "visibility", "visibilityOff", "volumeDown", "volumeMute", "volumeOff", "volumeUp",
          "warning")
+# A themed window's primary colour is one of these common ones, or with `RANDOM_PRIMARY` odds any colour.
 PRIMARY_COLORS = ("#1A73E8", "#0B8043", "#D93025", "#F29900", "#8430CE", "#00897B", "#E8710A",
                   "#3949AB", "#C2185B", "#5F6368", "#00BFFF", "#6D4C41")
+RANDOM_PRIMARY = 0.2
 BUTTON_WORDS = ("Save", "Cancel", "Submit", "Continue", "Delete", "Edit", "Share", "Send", "Done",
                 "Next", "Back", "Apply", "Reset", "Sign in", "Sign up", "Add item", "Learn more",
                 "Open", "Close", "Buy now", "Download", "Upload", "Accept", "Decline", "Retry",
@@ -151,6 +153,7 @@ class UIState:
     script: list[dict] = field(default_factory=list)
     kind: str = "static"            # "static", an interaction kind, or "seq:<sequence kind>"
     generator: str = GENERATOR_VERSION
+    random_primary: float = RANDOM_PRIMARY   # the odds the generator used (reproduces the state from its seed)
 
     @property
     def size(self) -> tuple[int, int]:
@@ -181,8 +184,11 @@ class UIState:
                 for c in m["updateComponents"]["components"]}
 
     def to_dict(self) -> dict:
-        return {"generator": self.generator, "seed": self.seed, "size": [self.width, self.height],
-                "theme": self.theme, "kind": self.kind, "messages": self.messages, "script": self.script}
+        d = {"generator": self.generator, "seed": self.seed, "size": [self.width, self.height],
+             "theme": self.theme, "kind": self.kind, "messages": self.messages, "script": self.script}
+        if self.random_primary != RANDOM_PRIMARY:   # states of the default odds stay as they always were
+            d["random_primary"] = self.random_primary
+        return d
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), ensure_ascii=False, sort_keys=True)
@@ -193,7 +199,8 @@ class UIState:
             w, h = d["size"]
             state = cls(seed=int(d["seed"]), width=int(w), height=int(h), theme=d["theme"],
                         messages=list(d["messages"]), script=list(d.get("script", [])),
-                        kind=d.get("kind", "static"), generator=d.get("generator", GENERATOR_VERSION))
+                        kind=d.get("kind", "static"), generator=d.get("generator", GENERATOR_VERSION),
+                        random_primary=float(d.get("random_primary", RANDOM_PRIMARY)))
         except (KeyError, TypeError, ValueError) as e:
             raise BadInput(f"not a neuralos UI state ({type(e).__name__}: {e})", where=where) from None
         if state.theme not in THEMES:
@@ -926,7 +933,8 @@ class _Window:
     messages: list[dict]
 
 
-def _make_window(r: random.Random, words: _Words, taken: list[str], app: str | None = None) -> _Window:
+def _make_window(r: random.Random, words: _Words, taken: list[str], random_primary: float,
+                 app: str | None = None) -> _Window:
     app = app or r.choices(list(APP_WEIGHTS), weights=list(APP_WEIGHTS.values()))[0]
     # Ids as an agent would name them; the window title falls back to the id ("Kitchen sink").
     sid, n = app, 1
@@ -939,7 +947,8 @@ def _make_window(r: random.Random, words: _Words, taken: list[str], app: str | N
     create = {"surfaceId": sid, "catalogId": BASIC_CATALOG_ID}
     theme = {}
     if r.random() < 0.7:
-        theme["primaryColor"] = r.choice(PRIMARY_COLORS) if r.random() < 0.8 else "#%06X" % r.randint(0, 0xFFFFFF)
+        common = r.random() >= random_primary
+        theme["primaryColor"] = r.choice(PRIMARY_COLORS) if common else "#%06X" % r.randint(0, 0xFFFFFF)
     if r.random() < 0.6:
         theme["agentDisplayName"] = r.choice((app.replace("-", " ").title(), words.pick(APPS),
                                               f"{words.pick(COMPANIES)} {words.pick(APPS)}"))
@@ -978,10 +987,13 @@ def _pick_interactive(r: random.Random, win: _Window, types=None) -> dict | None
 
 
 def generate_state(seed: int, *, sizes=DEFAULT_SIZES, sequence: bool | str = False,
-                   themes=THEMES) -> UIState:
+                   themes=THEMES, random_primary: float = RANDOM_PRIMARY) -> UIState:
     """The state for `seed`: 1-3 windows of realistic apps, a theme, a size, window placement, and
     either an interaction (hover/press/focus/typing/toggle, or none) or, with `sequence`, a short
-    sequence with a capture step. `sequence` may name a kind from SEQUENCE_KINDS."""
+    sequence with a capture step. `sequence` may name a kind from SEQUENCE_KINDS. A window with a
+    primary colour gets any colour with `random_primary` odds, else one of `PRIMARY_COLORS`."""
+    if not 0.0 <= random_primary <= 1.0:
+        raise BadInput(f"random_primary must be between 0 and 1, not {random_primary}")
     r = random.Random(f"neuralos-state:{GENERATOR_VERSION}:{seed}:{sequence}")
     words = _Words(r)
     # The size has its own stream: the same seed gives the same UI whatever size list is in use.
@@ -989,7 +1001,7 @@ def generate_state(seed: int, *, sizes=DEFAULT_SIZES, sequence: bool | str = Fal
     theme = r.choice(list(themes))
     n_windows = r.choices((1, 2, 3), weights=(0.5, 0.35, 0.15))[0]
     taken: list[str] = []
-    windows = [_make_window(r, words, taken) for _ in range(n_windows)]
+    windows = [_make_window(r, words, taken, random_primary) for _ in range(n_windows)]
     messages = [m for win in windows for m in win.messages]
     script: list[dict] = []
     # Window placement: move some windows, maybe minimise a background one, maybe raise one.
@@ -1007,8 +1019,10 @@ def generate_state(seed: int, *, sizes=DEFAULT_SIZES, sequence: bool | str = Fal
     if not sequence:
         kind = _interaction(r, words, top, script)
     else:
-        kind = "seq:" + _sequence(r, words, top, windows, script, None if sequence is True else sequence)
-    state = UIState(seed=seed, width=w, height=h, theme=theme, messages=messages, script=script, kind=kind)
+        kind = "seq:" + _sequence(r, words, top, windows, script, None if sequence is True else sequence,
+                                  random_primary)
+    state = UIState(seed=seed, width=w, height=h, theme=theme, messages=messages, script=script, kind=kind,
+                    random_primary=random_primary)
     return state
 
 
@@ -1038,7 +1052,8 @@ def _interaction(r: random.Random, words: _Words, top: _Window, script: list[dic
     return kind
 
 
-def _sequence(r, words, top: _Window, windows: list[_Window], script: list[dict], kind: str | None) -> str:
+def _sequence(r, words, top: _Window, windows: list[_Window], script: list[dict], kind: str | None,
+              random_primary: float) -> str:
     """Append setup steps, a capture, and the change; return the sequence kind used."""
     types = {c["type"] for c in top.builder.interactive}
     if top.builder.modal_triggers:
@@ -1092,14 +1107,14 @@ def _sequence(r, words, top: _Window, windows: list[_Window], script: list[dict]
         trig = r.choice(top.builder.modal_triggers)
         script += [cap, {"op": "click", "target": _target(r, top.sid, trig)}]
     elif kind == "window-open":
-        new = _make_window(r, words, [w.sid for w in windows])
+        new = _make_window(r, words, [w.sid for w in windows], random_primary)
         script += [cap, {"op": "a2ui", "messages": new.messages}]
     elif kind == "window-close":
         script += [cap, {"op": "window", "action": "close", "surface": top.sid}]
     elif kind == "window-raise":
         other = windows[0] if windows[0] is not top else None
         if other is None:   # one window: open a second one first, then raise the first
-            new = _make_window(r, words, [w.sid for w in windows])
+            new = _make_window(r, words, [w.sid for w in windows], random_primary)
             script += [{"op": "a2ui", "messages": new.messages}]
             other = top
         script += [cap, {"op": "window", "action": "raise", "surface": other.sid}]

@@ -98,6 +98,22 @@ def test_alignment_check_passes_on_good_shards(dataset):
     assert result["checked"] == 7 and result["mismatches"] == []
 
 
+def test_random_primary_odds_are_planned_stored_with_each_state_and_checked(tmp_path):
+    from neuralos.errors import BadInput
+    from neuralos.neural.states import PRIMARY_COLORS
+
+    out = tmp_path / "any-colour"
+    data.generate(out, samples=3, sequences=1, sizes=[SIZE], seed=40, random_primary=1.0, progress=False)
+    assert json.loads((out / "plan.json").read_text())["random_primary"] == 1.0
+    states = [s["state"] for s in sh.iter_samples(out)]
+    colours = {m["createSurface"]["theme"]["primaryColor"] for st in states for m in st["messages"]
+               if "primaryColor" in m.get("createSurface", {}).get("theme", {})}
+    assert all(st["random_primary"] == 1.0 for st in states) and not colours & set(PRIMARY_COLORS)
+    assert data.check(out, sample=0, progress=False)["mismatches"] == []   # regenerated with the stored odds
+    with pytest.raises(BadInput, match="random_primary: 1.0 -> 0.5"):
+        data.generate(out, samples=3, sequences=1, sizes=[SIZE], seed=40, random_primary=0.5, progress=False)
+
+
 def test_check_fails_on_one_flipped_pixel_even_with_consistent_hashes(dataset, tmp_path):
     out = _copy(dataset[0], tmp_path / "set")
     target = sh.read_manifest(out)["shards"][1]["shard"]

@@ -163,6 +163,26 @@ def test_state_round_trip_and_bad_state_input():
         st.UIState.from_dict({**s.to_dict(), "theme": "sepia"})
 
 
+def _primaries(state) -> list[str]:
+    return [m["createSurface"]["theme"]["primaryColor"] for m in state.all_messages()
+            if "primaryColor" in m.get("createSurface", {}).get("theme", {})]
+
+
+def test_random_primary_sets_the_odds_of_any_colour_and_travels_with_the_state():
+    common = [c for s in range(60) for c in _primaries(st.generate_state(s, random_primary=0.0))]
+    anything = [c for s in range(60) for c in _primaries(st.generate_state(s, random_primary=1.0))]
+    assert len(common) > 20 and set(common) <= set(st.PRIMARY_COLORS)
+    assert len(anything) > 20 and not set(anything) & set(st.PRIMARY_COLORS)
+    default = st.generate_state(4, sequence=True)
+    assert "random_primary" not in default.to_dict()             # states of the default odds are unchanged
+    odd = st.generate_state(4, sequence=True, random_primary=0.7)
+    back = st.UIState.from_dict(json.loads(odd.to_json()))
+    assert back == odd and back.random_primary == 0.7
+    assert st.generate_state(4, sequence=True, random_primary=back.random_primary).to_json() == odd.to_json()
+    with pytest.raises(BadInput, match="between 0 and 1"):
+        st.generate_state(4, random_primary=1.5)
+
+
 def test_validate_state_rejects_a_broken_state_naming_it():
     s = st.generate_state(2)
     s.messages[1]["updateComponents"]["components"].append({"id": "x", "component": "Nope"})
