@@ -947,7 +947,7 @@ def _make_window(r: random.Random, words: _Words, taken: list[str], random_prima
     create = {"surfaceId": sid, "catalogId": BASIC_CATALOG_ID}
     theme = {}
     if r.random() < 0.7:
-        common = r.random() >= random_primary
+        common = r.random() < 1.0 - random_primary   # the same draw as before the odds were a parameter
         theme["primaryColor"] = r.choice(PRIMARY_COLORS) if common else "#%06X" % r.randint(0, 0xFFFFFF)
     if r.random() < 0.6:
         theme["agentDisplayName"] = r.choice((app.replace("-", " ").title(), words.pick(APPS),
