@@ -29,8 +29,8 @@ import numpy as np
 from neuralos.errors import BadInput, CheckFailed
 from neuralos.marks import mark_of
 from neuralos.neural import shards as sh
-from neuralos.neural.states import (DEFAULT_SIZES, GENERATOR_VERSION, RANDOM_PRIMARY, UIState, generate_state, split_of,
-                                    validate_state)
+from neuralos.neural.states import (DEFAULT_SIZES, GENERATOR_VERSION, RANDOM_PRIMARY, UIState, generate_state,
+                                    split_of, validate_state)
 from neuralos.scene import Scene
 
 DATA_VERSION = "data-1"
