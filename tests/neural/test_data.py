@@ -114,6 +114,17 @@ def test_random_primary_odds_are_planned_stored_with_each_state_and_checked(tmp_
         data.generate(out, samples=3, sequences=1, sizes=[SIZE], seed=40, random_primary=0.5, progress=False)
 
 
+def test_cli_random_primary_states_the_generators_default_and_rejects_odds_outside_0_1(tmp_path, capsys):
+    from neuralos.neural.states import RANDOM_PRIMARY
+
+    with pytest.raises(SystemExit):
+        main(["data", "generate", "--help"])
+    assert f"(default {RANDOM_PRIMARY})" in " ".join(capsys.readouterr().out.split())   # the help's literal
+    out = tmp_path / "odds"
+    assert main(["data", "generate", "--out", str(out), "--samples", "1", "--random-primary", "1.5"]) == 2
+    assert "--random-primary must be between 0 and 1" in capsys.readouterr().err and not out.exists()
+
+
 def test_check_fails_on_one_flipped_pixel_even_with_consistent_hashes(dataset, tmp_path):
     out = _copy(dataset[0], tmp_path / "set")
     target = sh.read_manifest(out)["shards"][1]["shard"]
