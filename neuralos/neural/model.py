@@ -73,9 +73,12 @@ _BAND_ELEMENTS = 1 << 20   # a band of the maps per stem matmul: 4 MiB of float3
 
 @dataclass
 class UIRendererModelOutput(BaseOutput):
-    """`sample`: the predicted clean frame x0, (B, 3, H, W), roughly in [-1, 1]."""
+    """`sample`: the predicted clean frame x0, (B, 3, H, W), roughly in [-1, 1]. `gates`: how much of each
+    palette colour (`UIRendererModel.gate_colors`) each pixel is, (B, K, H, W); None for a model without a
+    palette head or fixed palette colours."""
 
     sample: torch.Tensor
+    gates: torch.Tensor | None = None
 
 
 class PixelGroupNorm(nn.Module):
@@ -270,6 +273,18 @@ class UIRendererModel(ModelMixin, ConfigMixin):
         out = x0 * (1 - g.sum(1, keepdim=True))                                   # (B, 3, H, W)
         return out + torch.einsum("bkhw,kc->bchw", g, colors.to(x0.dtype))
 
+    def gate_colors(self, conditioning: torch.Tensor) -> torch.Tensor | None:
+        """The colours the output's `gates` blend towards at each pixel, (B, K, 3, H, W) in [-1, 1], in the gates'
+        order: the theme planes (palette head), then the fixed palette colours; None when the model has neither."""
+        b, _, h, w = conditioning.shape
+        parts = []
+        if self.config.palette_head:
+            theme = conditioning[:, THEME_SLICE.start:THEME_SLICE.start + 3 * len(THEME_KEYS)].float()
+            parts.append(theme.reshape(b, len(THEME_KEYS), 3, h, w) * 2 - 1)
+        if self.config.palette_colors:
+            parts.append(self.fixed_colors.to(conditioning.device)[None, :, :, None, None].expand(b, -1, -1, h, w))
+        return torch.cat(parts, 1) if parts else None
+
     def forward(self, sample: torch.Tensor, timestep: torch.Tensor | float | int, conditioning: torch.Tensor,
                 return_dict: bool = True) -> UIRendererModelOutput | tuple:
         cfg = self.config
@@ -309,11 +324,15 @@ class UIRendererModel(ModelMixin, ConfigMixin):
             hidden = self.refine[1](self.refine[0](r_in))                       # (B, refine, H', W')
             x0 = (coarse + self.refine[2](hidden))[:, :, :h, :w]                # (B, 3, H, W)
             x0 = c_skip.float() * sample.float() + c_out.float() * x0             # (B, 3, H, W)
+            gates = []
             if cfg.palette_head:   # after the preconditioning: a gate of 1 gives exactly the theme colour
-                x0 = self._apply_palette(x0, self.palette_gate(hidden)[:, :, :h, :w], conditioning)
+                gates.append(self.palette_gate(hidden)[:, :, :h, :w])           # (B, 3, H, W)
+                x0 = self._apply_palette(x0, gates[-1], conditioning)
             if cfg.palette_colors:
-                x0 = self._apply_fixed(x0, self.fixed_gate(hidden)[:, :, :h, :w], self.fixed_colors)
+                gates.append(self.fixed_gate(hidden)[:, :, :h, :w])             # (B, K, H, W)
+                x0 = self._apply_fixed(x0, gates[-1], self.fixed_colors)
         x0 = x0.to(dtype).contiguous()
+        gates = torch.cat(gates, 1) if gates else None                          # (B, 3+K, H, W)
         if not return_dict:
             return (x0,)
-        return UIRendererModelOutput(sample=x0)
+        return UIRendererModelOutput(sample=x0, gates=gates)

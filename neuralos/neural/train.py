@@ -94,6 +94,7 @@ class TrainConfig:
     teacher_weight: float = 1.0           # distill: weight of the term against the teacher (0: no teacher, fine-tune --init)
     data_weight: float = 0.25
     detail_weight: float = 0.0            # distill: data term weighs the reference's thin detail 1 + this much more
+    gate_weight: float = 0.0              # distill: weight of the palette-gate term (`gate_loss`)
     grown_lr_scale: float = 10.0          # distill: LR multiplier of the modules --model adds (they start at zero)
 
     def validate(self) -> None:
@@ -107,8 +108,8 @@ class TrainConfig:
             raise BadInput("--student-steps must be 1..4")
         if self.mode == "distill" and self.teacher_steps < self.student_steps:
             raise BadInput("--teacher-steps must be at least --student-steps")
-        if self.data_weight < 0 or self.detail_weight < 0 or self.teacher_weight < 0:
-            raise BadInput("--teacher-weight, --data-weight and --detail-weight must not be negative")
+        if min(self.data_weight, self.detail_weight, self.teacher_weight, self.gate_weight) < 0:
+            raise BadInput("--teacher-weight, --data-weight, --detail-weight and --gate-weight must not be negative")
         if self.mode == "distill" and self.teacher_weight == 0 and (not self.init or self.data_weight == 0):
             raise BadInput("--teacher-weight 0 fine-tunes a distilled student on the reference frames alone: "
                            "it needs --init (that student) and a --data-weight above 0")
@@ -261,6 +262,35 @@ def weighted_mse(pred, target, weight):
     return (se * weight).sum() / weight.sum()
 
 
+GATE_TOLERANCE = 1.5 / 127.5   # a reference pixel within 1.5 levels (of 255) of a palette colour *is* that colour
+
+
+def gate_loss(gates, colors, frame, tolerance: float = GATE_TOLERANCE):
+    """How far the palette gates are from painting exactly the palette colours the reference `frame` shows.
+
+    gates (B, K, h, w) and colors (B, K, 3, h, w): a model output's `gates` and its `gate_colors`; frame (B, 3, h, w)
+    in [-1, 1]. Where a reference pixel is one of the palette colours (several may coincide, e.g. a white
+    background and the fixed white), the gates of the matching colours should sum to 1 and the others be 0:
+    the output is then that colour exactly, whatever it is. The squared error is averaged per colour and then
+    over the colours present, so a crop's few primary-coloured pixels count as much as its background.
+    Pixels of no palette colour (anti-aliased edges, hover tints, pictures) are left to the pixel loss.
+
+    Why: a student trained on the pixel loss alone paints common primaries with its UNet and leaves the primary
+    gate at 0.25-0.75, so a rare primary (a red check box) comes out a lighter red; the gates take their colour
+    from the maps and generalise to any colour.
+    """
+    import torch
+
+    match = ((frame[:, None] - colors).abs().amax(2) <= tolerance).float()       # (B, K, h, w)
+    present = match.amax(1, keepdim=True)                                           # (B, 1, h, w)
+    on = (gates * match).sum(1, keepdim=True)                                       # (B, 1, h, w)
+    off = (gates ** 2 * (1 - match)).sum(1, keepdim=True)
+    err = ((on - 1) ** 2 + off) * present                                           # (B, 1, h, w)
+    per_colour = (err * match).sum((0, 2, 3)) / match.sum((0, 2, 3)).clamp(min=1)   # (K,)
+    seen = match.sum((0, 2, 3)) > 0
+    return per_colour[seen].mean() if bool(seen.any()) else gates.new_zeros(())
+
+
 # --- the trainer ---------------------------------------------------------------------------------------------
 
 def psnr(a, b) -> float:
@@ -328,6 +358,9 @@ class Trainer:
                     self.sample_scheduler = ipipe.scheduler
             model, self.grown = grown_model(source, cfg.model)
             model.train().requires_grad_(True)
+            if cfg.gate_weight > 0 and not (model.config.palette_head or model.config.palette_colors):
+                raise BadInput("--gate-weight needs a student with palette gates: grow it with "
+                               "--model '{\"palette_head\": true}'")
         self.noise_scheduler = training_scheduler(self.sample_scheduler.config.num_train_timesteps)
         self.ema = EMAModel(model.parameters(), decay=cfg.ema_decay, use_ema_warmup=True, power=0.75,
                             model_cls=UIRendererModel, model_config=model.config)
@@ -464,9 +497,19 @@ class Trainer:
                 pred = self.model(x_t, t, cond).sample
             return F.mse_loss(pred.float(), x0)
         noise = torch.randn_like(x0)
-        with acc.autocast():
-            final, x0s = denoise(self.model, self.sample_scheduler, noise, cond, cfg.student_steps)
+        student = acc.unwrap_model(self.model)
+        gates: list = []   # the last step's gates: what the final frame's palette colours come from
+        hook = (student.register_forward_hook(lambda module, args, out: gates.append(out.gates))
+                if cfg.gate_weight > 0 else None)
+        try:
+            with acc.autocast():
+                final, x0s = denoise(self.model, self.sample_scheduler, noise, cond, cfg.student_steps)
+        finally:
+            if hook is not None:
+                hook.remove()
         loss = final.new_zeros((), dtype=torch.float32)
+        if gates:
+            loss = loss + cfg.gate_weight * gate_loss(gates[-1].float(), student.gate_colors(cond), x0)
         if self.teacher is not None:
             with torch.no_grad(), acc.autocast():
                 target = denoise(self.teacher, self.sample_scheduler, noise, cond, cfg.teacher_steps)[0].float()

@@ -207,3 +207,25 @@ def test_fixed_palette_colours_start_as_a_no_op_and_paint_their_colour_exactly(t
         assert torch.allclose(fixed(x, 999, c).sample, back(x, 999, c).sample, atol=1e-6)
     with pytest.raises(ValueError, match="not a #rrggbb colour"):
         tiny_model(palette_colors=("white",))
+
+
+def test_the_output_gates_pick_the_gate_colours_in_the_same_order():
+    plain = tiny_model(seed=4).eval()
+    x, c = inputs(2, 24, 40, seed=5)
+    with torch.no_grad():
+        assert plain(x, 999, c).gates is None and plain.gate_colors(c) is None
+    model = tiny_model(seed=4, palette_head=True, palette_colors=("#ffffff", "#000000")).eval()
+    colors = model.gate_colors(c)
+    assert colors.shape == (2, 5, 3, 24, 40)
+    with torch.no_grad():
+        for k in range(5):   # a one-hot gate k paints exactly gate colour k, wherever it comes from
+            model.palette_gate.bias.zero_()
+            model.fixed_gate.bias.zero_()
+            (model.palette_gate if k < 3 else model.fixed_gate).bias[k % 3] = 1.0
+            model.palette_gate.weight.zero_()
+            model.fixed_gate.weight.zero_()
+            out = model(x, torch.tensor([999, 300]), c)
+            assert out.gates.shape == (2, 5, 24, 40)
+            assert torch.equal(out.gates, torch.nn.functional.one_hot(torch.tensor(k), 5).float()[None, :, None, None]
+                               .expand(2, 5, 24, 40))
+            assert torch.allclose(out.sample, colors[:, k], atol=1e-5)

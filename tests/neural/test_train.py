@@ -9,8 +9,8 @@ import torch
 from neuralos.cli import main
 from neuralos.neural import shards as sh
 from neuralos.neural.pipeline import UIRenderPipeline, denoise
-from neuralos.neural.train import (PairDataset, TrainConfig, Trainer, detail_mask, drop_previous, grown_model, train,
-                                   weighted_mse)
+from neuralos.neural.train import (PairDataset, TrainConfig, Trainer, detail_mask, drop_previous, gate_loss, grown_model,
+                                   train, weighted_mse)
 
 from neural_scenes import TINY_MODEL, painted_frame, random_scene, synthetic_pairs, tiny_model
 
@@ -187,18 +187,79 @@ def test_drop_previous_clears_maps_and_flag():
     assert (cond[~dropped] == 1).all() and (cond[:, :PREVIOUS_SLICE.start] == 1).all()
 
 
+def test_gate_loss_asks_for_exactly_the_palette_colours_the_reference_shows():
+    red, white, grey = [1.0, -1.0, -1.0], [1.0, 1.0, 1.0], [0.2, 0.2, 0.2]
+    frame = torch.tensor([red, red, red, white, grey, grey]).T.reshape(1, 3, 1, 6)   # 3 red, 1 white, 2 grey
+    # Three gates: a primary plane (red), a background plane (white) and a fixed white.
+    colors = torch.tensor([red, white, white])[None, :, :, None, None].expand(1, 3, 3, 1, 6)
+    exact = torch.tensor([[1, 1, 1, 0, 0.3, -2], [0, 0, 0, 0.5, 0, 0], [0, 0, 0, 0.5, 0, 0]]).reshape(1, 3, 1, 6)
+    assert float(gate_loss(exact, colors, frame)) == 0          # grey pixels are no palette colour: free
+    weak = exact.clone()
+    weak[0, 0, 0, :3] = 0.5                                      # red painted half from elsewhere
+    # The red pixels' error (0.25) and the white pixel's (0, for both white gates) count per gate colour present.
+    assert float(gate_loss(weak, colors, frame)) == pytest.approx(0.25 / 3)
+    leaky = exact.clone()
+    leaky[0, 1, 0, 0] = 0.5                                      # a red pixel gated towards white as well
+    assert float(gate_loss(leaky, colors, frame)) == pytest.approx(0.25 ** 2 * 4 / 3 / 3)
+    off = torch.tensor([grey] * 6).T.reshape(1, 3, 1, 6)
+    assert float(gate_loss(weak, colors, off)) == 0               # nothing to say where no pixel is a palette colour
+    near = frame + 1 / 127.5                                     # one level off is still the colour
+    assert float(gate_loss(weak, colors, near)) == pytest.approx(0.25 / 3)
+
+
+def test_gate_weight_trains_the_gates_towards_the_reference_palette(teacher, tmp_path, dataset):
+    t_out, _ = teacher
+    base = dict(mode="distill", teacher_weight=0, init=str(t_out / "pipeline"), steps=1, batch_size=4, crop=32,
+                student_steps=1, teacher_steps=1, data_weight=1, checkpoint_every=10, log_every=1, eval_crops=2,
+                progress=False)
+    from neuralos.errors import BadInput
+    with pytest.raises(BadInput, match="needs a student with palette gates"):
+        Trainer(TrainConfig(out=str(tmp_path / "plain"), gate_weight=1, **base), dataset=dataset)
+    def trained(weight):
+        torch.manual_seed(0)
+        cfg = TrainConfig(out=str(tmp_path / f"gated-{weight}"), gate_weight=weight, model={"palette_head": True},
+                          lr=3e-2, **{**base, "steps": 60})
+        trainer = Trainer(cfg, dataset=dataset)
+        return trainer, trainer.accelerator.unwrap_model(trainer.model)
+
+    trainer, student = trained(1)
+    batch = next(iter(trainer.loader))
+
+    def gates_off(model):
+        with torch.no_grad():
+            out = model(torch.randn_like(batch["frame"]), 999, batch["conditioning"])
+        return float(gate_loss(out.gates, model.gate_colors(batch["conditioning"]), batch["frame"]))
+
+    torch.manual_seed(0)
+    with_gates = float(trainer.loss(batch).detach())
+    trainer.cfg.gate_weight = 0
+    torch.manual_seed(0)
+    without = float(trainer.loss(batch).detach())
+    trainer.cfg.gate_weight = 1
+    before = gates_off(student)
+    assert before > 0.1 and with_gates == pytest.approx(without + before, rel=1e-4)   # zero gates: far off
+    control, control_student = trained(0)
+    for _ in range(20):
+        trainer.train_step(batch)
+        control.train_step(batch)
+    assert gates_off(student) < 0.5 * before
+    assert gates_off(student) < 0.7 * gates_off(control_student)   # the pixel loss alone moves them less
+
+
 def test_bad_config_is_rejected(tmp_path):
     from neuralos.errors import BadInput
     with pytest.raises(BadInput, match="multiple of 16"):
         TrainConfig(crop=30).validate()
     with pytest.raises(BadInput, match="student-steps"):
         TrainConfig(mode="distill", student_steps=8).validate()
-    with pytest.raises(BadInput, match="detail-weight must not be negative"):
+    with pytest.raises(BadInput, match="detail-weight and --gate-weight must not be negative"):
         TrainConfig(mode="distill", detail_weight=-1).validate()
     with pytest.raises(BadInput, match="needs --init"):
         TrainConfig(mode="distill", teacher_weight=0).validate()
     with pytest.raises(BadInput, match="data-weight above 0"):
         TrainConfig(mode="distill", teacher_weight=0, init="runs/student/pipeline", data_weight=0).validate()
+    with pytest.raises(BadInput, match="gate-weight must not be negative"):
+        TrainConfig(mode="distill", gate_weight=-0.1).validate()
     with pytest.raises(BadInput, match="state-bias must be 0..1"):
         TrainConfig(state_bias=1.5).validate()
 
