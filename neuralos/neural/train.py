@@ -378,6 +378,7 @@ class Trainer:
         self.accelerator.register_for_checkpointing(self.ema)
         self.step, self.epoch = 0, 0
         self.n_params = sum(p.numel() for p in model.parameters())
+        self.terms: dict[str, float] = {}   # the last distillation loss's weighted terms (teacher, data, gate)
 
     def _load_pipeline(self, path: Path, missing: str, adopt: bool = False):
         """The pipeline folder at `path`. With `adopt` (the student's starting weights), a model of an older map
@@ -495,6 +496,7 @@ class Trainer:
             x_t = self.noise_scheduler.add_noise(x0, noise, t)
             with acc.autocast():
                 pred = self.model(x_t, t, cond).sample
+            self.terms = {}
             return F.mse_loss(pred.float(), x0)
         noise = torch.randn_like(x0)
         student = acc.unwrap_model(self.model)
@@ -507,9 +509,9 @@ class Trainer:
         finally:
             if hook is not None:
                 hook.remove()
-        loss = final.new_zeros((), dtype=torch.float32)
+        terms = {}
         if gates:
-            loss = loss + cfg.gate_weight * gate_loss(gates[-1].float(), student.gate_colors(cond), x0)
+            terms["gate"] = cfg.gate_weight * gate_loss(gates[-1].float(), student.gate_colors(cond), x0)
         if self.teacher is not None:
             with torch.no_grad(), acc.autocast():
                 target = denoise(self.teacher, self.sample_scheduler, noise, cond, cfg.teacher_steps)[0].float()
@@ -517,13 +519,14 @@ class Trainer:
             distill = F.mse_loss(final.float(), target)
             if len(x0s) > 1:
                 distill = 0.5 * distill + 0.5 * sum(F.mse_loss(x.float(), target) for x in x0s[:-1]) / (len(x0s) - 1)
-            loss = loss + cfg.teacher_weight * distill
+            terms["teacher"] = cfg.teacher_weight * distill
         if cfg.data_weight > 0 and cfg.detail_weight > 0:
             weight = 1 + cfg.detail_weight * detail_mask(x0)
-            loss = loss + cfg.data_weight * weighted_mse(final.float(), x0, weight)
+            terms["data"] = cfg.data_weight * weighted_mse(final.float(), x0, weight)
         elif cfg.data_weight > 0:
-            loss = loss + cfg.data_weight * F.mse_loss(final.float(), x0)
-        return loss
+            terms["data"] = cfg.data_weight * F.mse_loss(final.float(), x0)
+        self.terms = {k: float(v.detach()) for k, v in terms.items()}
+        return sum(terms.values(), final.new_zeros((), dtype=torch.float32))
 
     def train_step(self, batch: dict) -> float:
         acc = self.accelerator
@@ -585,17 +588,20 @@ class Trainer:
         bar = tqdm(total=cfg.steps, initial=self.step, desc=cfg.mode, disable=not (cfg.progress and acc.is_main_process),
                    dynamic_ncols=True)
         batches = _batches(self.loader, self.dataset, self.epoch + 1 if resumed else 0)
-        t0, losses, metrics = time.time(), [], {}
+        t0, losses, terms, metrics = time.time(), [], {}, {}
         while self.step < cfg.steps:
             self.epoch, batch = next(batches)
             losses.append(self.train_step(batch))
+            for k, v in self.terms.items():   # the weighted terms of a distillation loss, logged apart
+                terms.setdefault(k, []).append(v)
             bar.update(1)
             if self.step % cfg.log_every == 0 or self.step == cfg.steps:
                 loss = float(np.mean(losses))
-                losses = []
+                parts = {f"loss_{k}": float(np.mean(v)) for k, v in terms.items()} if len(terms) > 1 else {}
+                losses, terms = [], {}
                 lr = self.lr_sched.get_last_lr()[0]
                 bar.set_postfix(loss=f"{loss:.5f}", lr=f"{lr:.2e}")
-                self.log({"step": self.step, "epoch": self.epoch, "loss": loss, "lr": lr,
+                self.log({"step": self.step, "epoch": self.epoch, "loss": loss, **parts, "lr": lr,
                           "seconds": round(time.time() - t0, 1)})
             at_ckpt = self.step % cfg.checkpoint_every == 0 or self.step == cfg.steps
             if (cfg.eval_every and self.step % cfg.eval_every == 0) or at_ckpt:

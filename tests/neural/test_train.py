@@ -107,6 +107,8 @@ def test_a_student_grows_a_palette_head_from_an_earlier_student(teacher, tmp_pat
     train(cfg, dataset=dataset)
     pipe = UIRenderPipeline.from_pretrained(out / "pipeline", local_files_only=True, use_safetensors=True)
     assert pipe.model.config.palette_head and pipe.model.palette_gate.weight.abs().sum() > 0   # it trained
+    for record in (r for r in log(out) if "loss" in r):    # the loss's terms are logged apart and add up
+        assert record["loss"] == pytest.approx(record["loss_teacher"] + record["loss_data"], rel=1e-5)
 
 
 def test_teacher_weight_zero_fine_tunes_a_student_without_a_teacher(teacher, tmp_path, dataset):
