@@ -266,22 +266,27 @@ GATE_TOLERANCE = 1.5 / 127.5   # a reference pixel within 1.5 levels (of 255) of
 
 
 def gate_loss(gates, colors, frame, tolerance: float = GATE_TOLERANCE):
-    """How far the palette gates are from painting exactly the palette colours the reference `frame` shows.
+    """How far the palette gates are from painting exactly the palette colours of the reference's flat areas.
 
     gates (B, K, h, w) and colors (B, K, 3, h, w): a model output's `gates` and its `gate_colors`; frame (B, 3, h, w)
-    in [-1, 1]. Where a reference pixel is one of the palette colours (several may coincide, e.g. a white
-    background and the fixed white), the gates of the matching colours should sum to 1 and the others be 0:
-    the output is then that colour exactly, whatever it is. The squared error is averaged per colour and then
-    over the colours present, so a crop's few primary-coloured pixels count as much as its background.
-    Pixels of no palette colour (anti-aliased edges, hover tints, pictures) are left to the pixel loss.
+    in [-1, 1]. Where a reference pixel and its 5x5 neighbourhood are one of the palette colours (several may
+    coincide, e.g. a white background and the fixed white), the gates of the matching colours should sum to 1
+    and the others be 0: the output is then that colour exactly, whatever it is. The squared error is averaged
+    per colour and then over the colours present, so a crop's primary fills count as much as its background.
+    Everything else (text, outlines, anti-aliased edges, hover tints, pictures) is left to the pixel loss:
+    asking for exact gates on 1-px detail (glyph cores are exactly the foreground colour) makes the gates
+    change within a pixel, which the refinement's two 3x3 convs cannot do without blurring the text, and
+    bold title strokes are 3-4 px wide
+    (docs/neural.md, "Gate supervision").
 
     Why: a student trained on the pixel loss alone paints common primaries with its UNet and leaves the primary
-    gate at 0.25-0.75, so a rare primary (a red check box) comes out a lighter red; the gates take their colour
+    gate at 0.25-0.8, so a rare primary (a red check box) comes out a lighter red; the gates take their colour
     from the maps and generalise to any colour.
     """
-    import torch
+    import torch.nn.functional as F
 
     match = ((frame[:, None] - colors).abs().amax(2) <= tolerance).float()       # (B, K, h, w)
+    match = -F.max_pool2d(-match, 5, stride=1, padding=2)                           # flat: the 5x5 around matches
     present = match.amax(1, keepdim=True)                                           # (B, 1, h, w)
     on = (gates * match).sum(1, keepdim=True)                                       # (B, 1, h, w)
     off = (gates ** 2 * (1 - match)).sum(1, keepdim=True)

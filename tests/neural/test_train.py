@@ -189,24 +189,32 @@ def test_drop_previous_clears_maps_and_flag():
     assert (cond[~dropped] == 1).all() and (cond[:, :PREVIOUS_SLICE.start] == 1).all()
 
 
-def test_gate_loss_asks_for_exactly_the_palette_colours_the_reference_shows():
-    red, white, grey = [1.0, -1.0, -1.0], [1.0, 1.0, 1.0], [0.2, 0.2, 0.2]
-    frame = torch.tensor([red, red, red, white, grey, grey]).T.reshape(1, 3, 1, 6)   # 3 red, 1 white, 2 grey
+def test_gate_loss_asks_for_exactly_the_palette_colours_of_the_flat_areas():
+    red, white = torch.tensor([1.0, -1.0, -1.0]), torch.tensor([1.0, 1.0, 1.0])
+    frame = torch.empty(1, 3, 9, 10)
+    frame[0, :, :, :5], frame[0, :, :, 5:] = red[:, None, None], white[:, None, None]   # left red, right white
     # Three gates: a primary plane (red), a background plane (white) and a fixed white.
-    colors = torch.tensor([red, white, white])[None, :, :, None, None].expand(1, 3, 3, 1, 6)
-    exact = torch.tensor([[1, 1, 1, 0, 0.3, -2], [0, 0, 0, 0.5, 0, 0], [0, 0, 0, 0.5, 0, 0]]).reshape(1, 3, 1, 6)
-    assert float(gate_loss(exact, colors, frame)) == 0          # grey pixels are no palette colour: free
+    colors = torch.stack([red, white, white])[None, :, :, None, None].expand(1, 3, 3, 9, 10)
+    exact = torch.zeros(1, 3, 9, 10)
+    exact[0, 0, :, :5] = 1
+    exact[0, 1:, :, 5:] = 0.5
+    exact[0, :, :, 3:7] = 7                                      # 2 px each side of the edge: nobody's business
+    assert float(gate_loss(exact, colors, frame)) == 0
     weak = exact.clone()
-    weak[0, 0, 0, :3] = 0.5                                      # red painted half from elsewhere
-    # The red pixels' error (0.25) and the white pixel's (0, for both white gates) count per gate colour present.
+    weak[0, 0, :, :3] = 0.5                                      # red painted half from elsewhere
+    # The flat red pixels' error (0.25) and the flat white ones' (0, for both white gates), per gate colour.
     assert float(gate_loss(weak, colors, frame)) == pytest.approx(0.25 / 3)
     leaky = exact.clone()
-    leaky[0, 1, 0, 0] = 0.5                                      # a red pixel gated towards white as well
-    assert float(gate_loss(leaky, colors, frame)) == pytest.approx(0.25 ** 2 * 4 / 3 / 3)
-    off = torch.tensor([grey] * 6).T.reshape(1, 3, 1, 6)
-    assert float(gate_loss(weak, colors, off)) == 0               # nothing to say where no pixel is a palette colour
+    leaky[0, 1, :, :3] = 0.5                                     # red pixels gated towards white as well
+    assert float(gate_loss(leaky, colors, frame)) == pytest.approx(0.25 / 3)
     near = frame + 1 / 127.5                                     # one level off is still the colour
     assert float(gate_loss(weak, colors, near)) == pytest.approx(0.25 / 3)
+    assert float(gate_loss(weak, colors, torch.full_like(frame, 0.2))) == 0   # no palette colour: nothing to say
+    lined = frame.clone()
+    lined[0, :, 4] = white[:, None]                              # a 1-px white line across the red ...
+    thin = weak.clone()
+    thin[0, :, 2:7, :3] = 3                                      # ... whatever the gates do on it and near it
+    assert float(gate_loss(thin, colors, lined)) == pytest.approx(0.25 / 3)
 
 
 def test_gate_weight_trains_the_gates_towards_the_reference_palette(teacher, tmp_path, dataset):
