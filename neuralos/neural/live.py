@@ -96,7 +96,7 @@ def receptive_field(config) -> int:
             jump //= 2
             rf += 2 * jump                         # nearest upsample, then a 3x3 conv
     rf += 2 * jump                                 # conv_out
-    rf += 2 * 2                                    # two 3x3 refinement convs at full resolution
+    rf += 2 * 2 * (1 + int(cfg.get("refine_blocks", 0)))   # 3x3 refinement convs at full resolution
     size_step = u * 2 ** (levels - 1)
     return (rf - 1) // 2 + size_step - 1
 

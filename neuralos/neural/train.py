@@ -211,11 +211,12 @@ def drop_previous(cond, p: float, generator=None):
 
 def grown_model(source, changes: dict) -> tuple:
     """(model, names of its new parameters): a copy of `source` (a UIRendererModel) with its config `changes`
-    applied, e.g. {"palette_head": True}.
+    applied, e.g. {"palette_head": True} or {"refine_blocks": 1}.
 
-    Every weight the two share is copied. Changes may only *add* modules that start as no-ops (zero weights,
-    like the palette head's gates), so the new model paints exactly what `source` paints; anything else
-    (another width, fewer layers) is refused with BadInput: that is a new teacher, not a grown student.
+    Every weight the two share is copied. Changes may only *add* modules that start as no-ops (zero gates, a
+    residual block whose last conv is zero), so the new model paints exactly what `source` paints, which is
+    checked on a random input; anything else (another width, fewer layers) is refused with BadInput: that is a
+    new teacher, not a grown student.
     """
     from neuralos.neural.model import UIRendererModel
 
@@ -226,18 +227,32 @@ def grown_model(source, changes: dict) -> tuple:
     if unknown:
         raise BadInput(f"--model: {', '.join(unknown)} is not a UIRendererModel setting")
     model = UIRendererModel(**{**config, **changes})
+    if source.dtype != model.dtype:
+        model = model.to(source.dtype)
     try:
         missing, unexpected = model.load_state_dict(source.state_dict(), strict=False)
     except RuntimeError as e:   # a shape mismatch
         raise BadInput(f"--model {json.dumps(changes)} changes the shape of existing weights: "
                        f"{str(e).splitlines()[-1].strip()}") from None
+    if unexpected:
+        raise BadInput(f"--model {json.dumps(changes)} removes weights ({', '.join(unexpected[:3])}); "
+                       "train a new teacher for that")
     params = dict(model.named_parameters())
-    new = [k for k in missing if k in params]
-    started = [k for k in new if bool(params[k].detach().abs().sum())]
-    if unexpected or started:
-        raise BadInput(f"--model {json.dumps(changes)} removes weights or adds ones that are not zero at first "
-                       f"({', '.join((unexpected or started)[:3])}); train a new teacher for that")
-    return model, new
+    if not _paints_alike(model, source):
+        raise BadInput(f"--model {json.dumps(changes)} adds modules that change what the model paints at first; "
+                       "train a new teacher for that")
+    return model, [k for k in missing if k in params]
+
+
+def _paints_alike(a, b, size: int = 24) -> bool:
+    """Whether two UIRendererModels give the same output on one random (seeded) input."""
+    import torch
+
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(1, a.config.sample_channels, size, size, generator=g).to(a.dtype)
+    cond = torch.rand(1, a.config.conditioning_channels, size, size, generator=g).to(a.dtype)
+    with torch.no_grad():
+        return torch.allclose(a(x, 500, cond).sample, b(x, 500, cond).sample, atol=1e-6)
 
 
 DETAIL_STEP = 0.04   # in [-1, 1] units (5 of 255 levels): a step this big to a neighbour is detail

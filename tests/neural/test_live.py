@@ -89,6 +89,23 @@ def test_receptive_field_from_the_config_covers_what_the_model_really_reads():
     assert deeper > 2 * reach - 40                       # one more level roughly doubles the reach
 
 
+def test_each_refinement_block_reaches_two_pixels_further():
+    from neuralos.neural.conditioning import CONDITIONING_CHANNELS as C
+    model = tiny_model(seed=1, refine_blocks=2).double()
+    torch.manual_seed(2)
+    with torch.no_grad():                                # random, not the zero-initialised no-op blocks
+        for p in model.refinement_blocks.parameters():
+            p.normal_(0, 0.1)
+    reach = L.receptive_field(model.config)
+    assert reach == L.receptive_field({**dict(model.config), "refine_blocks": 0}) + 4
+    x = torch.randn(1, 3, 300, 300, dtype=torch.double, requires_grad=True)
+    c = torch.rand(1, C, 300, 300, dtype=torch.double, requires_grad=True)
+    model(x, 500, c).sample[0, :, 150, 150].sum().backward()
+    ys, xs = torch.nonzero((x.grad.abs().sum(1)[0] + c.grad.abs().sum(1)[0]) > 0, as_tuple=True)
+    measured = max(int((ys - 150).abs().max()), int((xs - 150).abs().max()))
+    assert measured <= reach <= measured + 8
+
+
 def test_a_model_folder_can_declare_its_context_margin(tmp_path):
     """`context_margin` in model_index.json (measured by `neuralos bench`) replaces the receptive field as the
     live renderer's margin; it survives save/load; without it the receptive field is used."""

@@ -149,12 +149,21 @@ def test_growing_refuses_changes_that_are_not_additions():
     assert sorted(new) == ["palette_gate.bias", "palette_gate.weight"] and grown.config.palette_head
     grown, new = grown_model(grown, {"palette_colors": ["#ffffff", "#000000"]})
     assert sorted(new) == ["fixed_gate.bias", "fixed_gate.weight"] and grown.config.palette_head
+    deeper, new = grown_model(grown, {"refine_blocks": 2})
+    assert sorted(new) == [f"refinement_blocks.{i}.{j}.{w}" for i in (0, 1) for j in (0, 2) for w in ("bias", "weight")]
+    x, cond = torch.randn(2, 3, 20, 28), torch.rand(2, deeper.config.conditioning_channels, 20, 28)
+    with torch.no_grad():                         # the blocks start as no-ops: the same pixels as before
+        assert torch.equal(deeper(x, 300, cond).sample, grown(x, 300, cond).sample)
     with pytest.raises(BadInput, match="shape of existing weights"):
         grown_model(source, {"refine_channels": 4})
     with pytest.raises(BadInput, match="not a UIRendererModel setting"):
         grown_model(source, {"colour_head": True})
     with pytest.raises(BadInput, match="removes weights"):
         grown_model(tiny_model(palette_head=True), {"palette_head": False})
+    with pytest.raises(BadInput, match="removes weights"):
+        grown_model(deeper, {"refine_blocks": 1})
+    with pytest.raises(BadInput, match="change what the model paints"):
+        grown_model(source, {"sigma_data": 0.5})             # no new weights, other pixels
 
 
 def test_detail_mask_finds_thin_lines_and_text_but_not_gradients():
