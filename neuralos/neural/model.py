@@ -75,6 +75,7 @@ from neuralos.neural.conditioning import CONDITIONING_CHANNELS, THEME_KEYS, THEM
 from neuralos.scene import MODEL_FORMAT_VERSION
 
 _BAND_ELEMENTS = 1 << 20   # a band of the maps per stem matmul: 4 MiB of float32, within the CPU cache
+_REFINE_BAND_ELEMENTS = 1 << 21   # a band of the refinement's features: 8 MiB of float32 (measured best, 1024x768)
 
 
 @dataclass
@@ -303,6 +304,36 @@ class UIRendererModel(ModelMixin, ConfigMixin):
             parts.append(self.fixed_colors.to(conditioning.device)[None, :, :, None, None].expand(b, -1, -1, h, w))
         return torch.cat(parts, 1) if parts else None
 
+    def _refinement(self, z: torch.Tensor, s_r: torch.Tensor, dtype: torch.dtype
+                    ) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """The full-resolution part: (coarse + correction (B, 3, H', W'), gate logits (B, 3+K, H', W') or None),
+        from the pixel-shuffled UNet output z (B, 3+F, H', W') and the refinement stem s_r (B, R, H', W').
+
+        On a CPU without autograd it runs over bands of rows with a halo of one row per 3x3 layer, so the
+        16-channel features of a whole frame (50 MB) never leave the cache; the kept rows are exactly those of
+        one pass (a conv's zero padding at a band's edge reaches only into the halo)."""
+        ns, h = self.config.sample_channels, z.shape[-2]
+        rows = h
+        if z.device.type == "cpu" and not torch.is_grad_enabled():
+            rows = max(8, _REFINE_BAND_ELEMENTS // max(1, z.shape[0] * self.config.refine_channels * z.shape[-1]))
+        halo = 2 + 2 * len(self.refinement_blocks) if rows < h else 0
+        heads = [m for m in (getattr(self, "palette_gate", None), getattr(self, "fixed_gate", None)) if m is not None]
+        outs, gates = [], []
+        for y in range(0, h, rows):
+            a, b = max(0, y - halo), min(h, y + rows + halo)
+            coarse = z[:, :ns, a:b].to(dtype)                                    # (B, 3, n, W')
+            r_in = torch.cat([coarse, F.silu(z[:, ns:, a:b]).to(dtype), F.silu(s_r[:, :, a:b]).to(dtype)], 1)
+            hidden = self.refine[1](self.refine[0](r_in.contiguous(memory_format=torch.channels_last)))
+            for block in self.refinement_blocks:
+                hidden = hidden + block(hidden)                                  # (B, refine, n, W')
+            keep = slice(y - a, y - a + min(rows, h - y))
+            outs.append((coarse + self.refine[2](hidden))[:, :, keep])
+            if heads:
+                gates.append(torch.cat([head(hidden[:, :, keep]) for head in heads], 1))
+        if len(outs) == 1:
+            return outs[0], (gates[0] if heads else None)
+        return torch.cat(outs, 2), (torch.cat(gates, 2) if heads else None)
+
     def forward(self, sample: torch.Tensor, timestep: torch.Tensor | float | int, conditioning: torch.Tensor,
                 return_dict: bool = True) -> UIRendererModelOutput | tuple:
         cfg = self.config
@@ -334,25 +365,16 @@ class UIRendererModel(ModelMixin, ConfigMixin):
         z = torch.cat([F.pixel_unshuffle(x_t, u), F.pixel_unshuffle(F.silu(s_u), u), pooled], 1)  # (B, (3+S)·16+P, ..)
         z = self.unet(z.contiguous(memory_format=torch.channels_last), timestep).sample  # (B, (3+F)·16, ..)
         z = F.pixel_shuffle(z, u)                                                # (B, 3+F, H', W')
-        ns = cfg.sample_channels
-        coarse = z[:, :ns]                                                       # (B, 3, H', W')
-        r_in = torch.cat([coarse, F.silu(z[:, ns:]), F.silu(s_r)], 1).contiguous(memory_format=torch.channels_last)
-        with torch.autocast(r_in.device.type, enabled=False):  # the output layers stay in full precision
-            r_in, coarse = r_in.to(dtype), coarse.to(dtype)
-            hidden = self.refine[1](self.refine[0](r_in))                       # (B, refine, H', W')
-            for block in self.refinement_blocks:
-                hidden = hidden + block(hidden)                                  # (B, refine, H', W')
-            x0 = (coarse + self.refine[2](hidden))[:, :, :h, :w]                # (B, 3, H, W)
-            x0 = c_skip.float() * sample.float() + c_out.float() * x0             # (B, 3, H, W)
-            gates = []
+        with torch.autocast(z.device.type, enabled=False):  # the output layers stay in full precision
+            x0, gates = self._refinement(z, s_r, dtype)                         # (B, 3, H', W'), (B, 3+K, ..)
+            x0 = c_skip.float() * sample.float() + c_out.float() * x0[:, :, :h, :w]   # (B, 3, H, W)
+            if gates is not None:
+                gates = gates[:, :, :h, :w]                                      # (B, 3+K, H, W)
             if cfg.palette_head:   # after the preconditioning: a gate of 1 gives exactly the theme colour
-                gates.append(self.palette_gate(hidden)[:, :, :h, :w])           # (B, 3, H, W)
-                x0 = self._apply_palette(x0, gates[-1], conditioning)
+                x0 = self._apply_palette(x0, gates[:, :len(THEME_KEYS)], conditioning)
             if cfg.palette_colors:
-                gates.append(self.fixed_gate(hidden)[:, :, :h, :w])             # (B, K, H, W)
-                x0 = self._apply_fixed(x0, gates[-1], self.fixed_colors)
+                x0 = self._apply_fixed(x0, gates[:, -len(cfg.palette_colors):], self.fixed_colors)
         x0 = x0.to(dtype).contiguous()
-        gates = torch.cat(gates, 1) if gates else None                          # (B, 3+K, H, W)
         if not return_dict:
             return (x0,)
         return UIRendererModelOutput(sample=x0, gates=gates)

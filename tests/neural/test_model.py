@@ -83,6 +83,37 @@ def test_the_maps_are_read_in_bands_with_the_same_result(monkeypatch):
         assert a.shape == b.shape and torch.allclose(a, b, atol=1e-5)
 
 
+def test_the_refinement_runs_in_bands_at_inference_with_the_same_pixels(monkeypatch):
+    """Without autograd on a CPU the full-resolution refinement runs over bands of rows with a halo: the same
+    frame and gates as one pass, refinement blocks, palette gates and a last band cut short (45 -> 48 rows)
+    included."""
+    import neuralos.neural.model as model_module
+
+    model = tiny_model(refine_blocks=2, palette_head=True, palette_colors=["#ffffff", "#000000"]).eval()
+    torch.manual_seed(3)
+    with torch.no_grad():        # random, not zero-initialised: the blocks and gates must matter
+        for p in [*model.refinement_blocks.parameters(), *model.palette_gate.parameters(),
+                  *model.fixed_gate.parameters(), *model.refine[2].parameters()]:
+            p.normal_(0, 0.2)
+    x, c = inputs(2, 45, 31)
+    t = torch.tensor([999, 10])
+
+    passes = []
+    model.refine[0].register_forward_hook(lambda module, args, out: passes.append(out.shape[-2]))
+
+    def run(band_elements):
+        monkeypatch.setattr(model_module, "_REFINE_BAND_ELEMENTS", band_elements)
+        passes.clear()
+        with torch.no_grad():
+            return model(x, t, c), list(passes)
+
+    (banded, rows), (whole, one) = run(2 * model.config.refine_channels * 32 * 8), run(1 << 30)   # 8-row bands
+    assert one == [48] and len(rows) == 6 and max(rows) == 8 + 2 * 6      # a halo of 6 rows each side
+    assert whole.gates.shape == (2, 5, 45, 31)
+    assert torch.allclose(banded.sample, whole.sample, atol=1e-5)
+    assert torch.allclose(banded.gates, whole.gates, atol=1e-5)
+
+
 def test_output_is_local_far_away_inputs_do_not_matter():
     """No image-wide statistics: changing pixels beyond the receptive field (about 120 px for two UNet
     levels) leaves the output unchanged (with diffusers' GroupNorm it would not), so crops, dirty regions
