@@ -73,24 +73,29 @@ def widgets_of(scene):
 
 # --- geometry ------------------------------------------------------------------------------------------------
 
-def test_receptive_field_from_the_config_covers_what_the_model_really_reads():
-    model = tiny_model(seed=1).double()
-    reach = L.receptive_field(model.config)
+def measured_reach(model, pixels) -> int:
+    """How far (pixels, each way) the output at each of `pixels` really depends on the inputs, by autograd."""
     from neuralos.neural.conditioning import CONDITIONING_CHANNELS as C
     measured = 0
-    for py, px in [(150, 150), (151, 154), (155, 157)]:
+    for py, px in pixels:
         x = torch.randn(1, 3, 300, 300, dtype=torch.double, requires_grad=True)
         c = torch.rand(1, C, 300, 300, dtype=torch.double, requires_grad=True)
         model(x, 500, c).sample[0, :, py, px].sum().backward()
         ys, xs = torch.nonzero((x.grad.abs().sum(1)[0] + c.grad.abs().sum(1)[0]) > 0, as_tuple=True)
         measured = max(measured, int((ys - py).abs().max()), int((xs - px).abs().max()))
+    return measured
+
+
+def test_receptive_field_from_the_config_covers_what_the_model_really_reads():
+    model = tiny_model(seed=1).double()
+    reach = L.receptive_field(model.config)
+    measured = measured_reach(model, [(150, 150), (151, 154), (155, 157)])
     assert measured <= reach <= measured + 8
     deeper = L.receptive_field({**dict(model.config), "block_out_channels": (16, 32, 32)})
     assert deeper > 2 * reach - 40                       # one more level roughly doubles the reach
 
 
 def test_each_refinement_block_reaches_two_pixels_further():
-    from neuralos.neural.conditioning import CONDITIONING_CHANNELS as C
     model = tiny_model(seed=1, refine_blocks=2).double()
     torch.manual_seed(2)
     with torch.no_grad():                                # random, not the zero-initialised no-op blocks
@@ -98,11 +103,7 @@ def test_each_refinement_block_reaches_two_pixels_further():
             p.normal_(0, 0.1)
     reach = L.receptive_field(model.config)
     assert reach == L.receptive_field({**dict(model.config), "refine_blocks": 0}) + 4
-    x = torch.randn(1, 3, 300, 300, dtype=torch.double, requires_grad=True)
-    c = torch.rand(1, C, 300, 300, dtype=torch.double, requires_grad=True)
-    model(x, 500, c).sample[0, :, 150, 150].sum().backward()
-    ys, xs = torch.nonzero((x.grad.abs().sum(1)[0] + c.grad.abs().sum(1)[0]) > 0, as_tuple=True)
-    measured = max(int((ys - 150).abs().max()), int((xs - 150).abs().max()))
+    measured = measured_reach(model, [(150, 150)])
     assert measured <= reach <= measured + 8
 
 
