@@ -104,6 +104,8 @@ class PixelGroupNorm(nn.Module):
         self.bias = nn.Parameter(torch.zeros(num_channels)) if affine else None
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if x.device.type != "cpu":
+            return self._forward_by_reductions(x)
         b, c, h, w = x.shape
         g = self.num_groups
         # In float32 whatever x is: PyTorch's CPU layer_norm is slow on bf16 rows this short (6-18 channels),
@@ -113,6 +115,19 @@ class PixelGroupNorm(nn.Module):
         if self.weight is not None:
             y = torch.addcmul(self.bias.float(), y, self.weight.float())
         return y.to(x.dtype).permute(0, 3, 1, 2)                                 # (B, C, H, W)
+
+    def _forward_by_reductions(self, x: torch.Tensor) -> torch.Tensor:
+        """The same normalisation as means over the channel groups in place, for GPUs: CUDA's layer_norm over
+        rows of 6-12 values took 86 % of a whole frame's forward on an H200 (17.6 ms; 10.6 ms this way)."""
+        b, c, h, w = x.shape
+        y = x.float().view(b, self.num_groups, c // self.num_groups, h, w)       # (B, G, C/G, H, W)
+        mean = y.mean(2, keepdim=True)
+        centred = y - mean
+        var = centred.square().mean(2, keepdim=True)                             # biased, as layer_norm's
+        y = (centred * torch.rsqrt(var + self.eps)).view(b, c, h, w)              # (B, C, H, W)
+        if self.weight is not None:
+            y = torch.addcmul(self.bias.float()[:, None, None], y, self.weight.float()[:, None, None])
+        return y.to(x.dtype)
 
     def extra_repr(self) -> str:
         return f"{self.num_groups}, {self.num_channels}, eps={self.eps}"

@@ -158,6 +158,9 @@ def _convert(x: torch.Tensor, output_type: str, to_pil) -> np.ndarray | torch.Te
     raise ValueError(f"output_type must be np, uint8, pt, raw or pil, not {output_type!r}")
 
 
-def to_uint8(frames01: np.ndarray) -> np.ndarray:
-    """Floats in 0..1 -> uint8 (round to nearest), the one conversion used everywhere."""
+def to_uint8(frames01):
+    """Floats in 0..1 -> uint8 (round to nearest), the one conversion used everywhere: a numpy array, or a
+    tensor converted where it is (on a GPU, so that a quarter of the bytes cross to the host), the same bits."""
+    if isinstance(frames01, torch.Tensor):
+        return (frames01.clamp(0.0, 1.0) * 255 + 0.5).to(torch.uint8)
     return (np.clip(frames01, 0.0, 1.0) * 255 + 0.5).astype(np.uint8)

@@ -53,6 +53,22 @@ def test_pixel_group_norm_is_group_norm_per_pixel():
     assert not any(isinstance(m, torch.nn.GroupNorm) for m in tiny_model().modules())
 
 
+@pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16])
+def test_the_gpu_form_of_the_pixel_group_norm_normalises_alike_and_trains(dtype):
+    # GPUs run the norm as means over the channel groups (CUDA's layer_norm on 6-12-wide rows is slow); it must
+    # be the same function, in the input's precision, with gradients.
+    n = PixelGroupNorm(4, 24)
+    with torch.no_grad():
+        n.weight.copy_(torch.linspace(0.5, 2, 24))
+        n.bias.copy_(torch.linspace(-1, 1, 24))
+    x = (torch.randn(2, 24, 9, 11) * 3 + 1).to(dtype).requires_grad_()
+    fast = n._forward_by_reductions(x)
+    assert fast.dtype == dtype and fast.shape == x.shape
+    assert torch.allclose(fast.float(), n(x).float(), atol=1e-5 if dtype == torch.float32 else 2e-2)
+    fast.square().sum().backward()
+    assert x.grad is not None and torch.isfinite(x.grad).all() and n.weight.grad.abs().sum() > 0
+
+
 def test_the_maps_are_read_in_bands_with_the_same_result(monkeypatch):
     """The stems and the 4x4 pool run over bands of rows (cache-sized on a CPU): the same numbers, and the
     same gradients, as one pass; a last band cut short (37 rows) included."""

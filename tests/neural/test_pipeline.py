@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from neuralos.neural.conditioning import CONDITIONING_CHANNELS, build_conditioning
-from neuralos.neural.pipeline import UIRenderPipeline, default_scheduler, denoise, training_scheduler
+from neuralos.neural.pipeline import UIRenderPipeline, default_scheduler, denoise, to_uint8, training_scheduler
 
 from neural_scenes import hand_scene, tiny_model
 
@@ -92,3 +92,13 @@ def test_training_and_sampling_schedules_share_betas():
     a.set_timesteps(2)
     assert a.timesteps.tolist() == [999, 499]
     assert CONDITIONING_CHANNELS == tiny_model().config.conditioning_channels
+
+
+def test_to_uint8_gives_the_same_bits_for_arrays_and_tensors():
+    # GPU frames are converted on the device; the bytes must be those of the numpy conversion.
+    rng = np.random.default_rng(0)
+    values = np.concatenate([rng.uniform(-0.2, 1.2, 100_000), (np.arange(256) + 0.5) / 255, [0.0, 1.0, -1.0, 2.0]])
+    values = values.astype(np.float32)
+    from_tensor = to_uint8(torch.from_numpy(values))
+    assert from_tensor.dtype == torch.uint8
+    assert np.array_equal(from_tensor.numpy(), to_uint8(values))
