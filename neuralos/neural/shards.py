@@ -401,7 +401,8 @@ class ShardDataset:
     is not imported here).
 
     Items are dicts {key, frame, previous, scene, state, meta, shard}; with `crop=(w, h)`, each item is
-    a random crop (content-biased, reproducible from `seed`, the epoch set by `set_epoch` and the index)
+    a random crop (content-biased, reproducible from `seed`, the epoch and the index; the epoch is the one set
+    by `set_epoch`, or comes with the index as `ds[epoch, i]`, as `train.EpochSampler` asks for it)
     with `region` (Box) and `conditioning` (C, h, w) float32 built for exactly that region. Use
     `collate` as the DataLoader's collate_fn to get batched tensors.
     """
@@ -423,11 +424,12 @@ class ShardDataset:
     def __len__(self) -> int:
         return len(self._entries)
 
-    def __getitem__(self, i: int) -> dict:
+    def __getitem__(self, index: int | tuple[int, int]) -> dict:
+        epoch, i = index if isinstance(index, tuple) else (self.epoch, index)
         path, key, members = self._entries[i]
         d = load_sample(path, key, members).as_dict()
         if self.crop is not None:
-            rng = np.random.default_rng([self.seed, self.epoch, i])
+            rng = np.random.default_rng([self.seed, epoch, i])
             box = choose_crop(d["scene"], self.crop, rng, self.content_bias, self.state_bias)
             return crop_sample(d, box) if self.with_conditioning else {**d, "region": box,
                                                                          "frame": d["frame"][box.y:box.bottom, box.x:box.right]}

@@ -143,9 +143,10 @@ class PairDataset:
     def __len__(self) -> int:
         return self.length
 
-    def __getitem__(self, i: int) -> dict:
+    def __getitem__(self, index: int | tuple[int, int]) -> dict:
+        epoch, i = index if isinstance(index, tuple) else (self.epoch, index)
         c, f = self.pairs[i % len(self.pairs)]
-        rng = np.random.default_rng([self.seed, self.epoch, i])
+        rng = np.random.default_rng([self.seed, epoch, i])
         h, w = f.shape[:2]
         ch, cw = min(self.crop, h), min(self.crop, w)
         y, x = int(rng.integers(0, h - ch + 1)), int(rng.integers(0, w - cw + 1))
@@ -165,28 +166,49 @@ def make_dataset(cfg: TrainConfig, split: str | None = "train", seed_offset: int
                         content_bias=cfg.content_bias, state_bias=cfg.state_bias)
 
 
+class EpochSampler:
+    """The indices of a dataset in a shuffled order, each as `(epoch, i)`: a pure function of (seed, epoch).
+
+    The epoch travels with the index, so the dataset draws an epoch's crops in loader processes that live
+    across epochs: respawning them each epoch (14 processes, each importing torch and Qt) stalled a GPU run
+    for 50-70 s an epoch.
+    """
+
+    def __init__(self, n: int, seed: int = 0):
+        self.n, self.seed, self.epoch = n, seed, 0
+
+    def set_epoch(self, epoch: int) -> None:
+        self.epoch = int(epoch)
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __iter__(self) -> Iterator[tuple[int, int]]:
+        order = np.random.default_rng([self.seed, self.epoch]).permutation(self.n)
+        return iter([(self.epoch, int(i)) for i in order])
+
+
 def _loader(dataset, cfg: TrainConfig):
-    import torch
     from torch.utils.data import DataLoader
 
     from neuralos.neural.shards import collate
 
-    g = torch.Generator().manual_seed(cfg.seed)
     kw = {"num_workers": cfg.num_workers}
     if cfg.num_workers > 0:
-        kw.update(multiprocessing_context="spawn", persistent_workers=False)
-    return DataLoader(dataset, batch_size=cfg.batch_size, shuffle=True, drop_last=len(dataset) >= cfg.batch_size,
-                      collate_fn=collate, generator=g, **kw)
+        kw.update(multiprocessing_context="spawn", persistent_workers=True)
+    return DataLoader(dataset, batch_size=cfg.batch_size, sampler=EpochSampler(len(dataset), cfg.seed),
+                      drop_last=len(dataset) >= cfg.batch_size, collate_fn=collate, **kw)
 
 
 def _batches(loader, dataset, start_epoch: int) -> Iterator[tuple[int, dict]]:
-    """(epoch, batch) forever; each epoch reseeds the crops (`dataset.set_epoch`) and the shuffle.
+    """(epoch, batch) forever; each epoch reseeds the crops and the shuffle (`set_epoch` on the sampler, which
+    hands the epoch to the dataset with every index, and on the dataset itself).
 
     A resumed run starts the epoch after the checkpoint's (the rest of a half-done epoch is skipped).
     """
     epoch = start_epoch
     while True:
-        for obj in (dataset, loader):
+        for obj in (dataset, loader, getattr(loader, "sampler", None)):
             if hasattr(obj, "set_epoch"):
                 obj.set_epoch(epoch)
         for batch in loader:

@@ -9,8 +9,8 @@ import torch
 from neuralos.cli import main
 from neuralos.neural import shards as sh
 from neuralos.neural.pipeline import UIRenderPipeline, denoise
-from neuralos.neural.train import (PairDataset, TrainConfig, Trainer, detail_mask, drop_previous, gate_loss, grown_model,
-                                   train, weighted_mse)
+from neuralos.neural.train import (EpochSampler, PairDataset, TrainConfig, Trainer, _batches, _loader, detail_mask,
+                                   drop_previous, gate_loss, grown_model, train, weighted_mse)
 
 from neural_scenes import TINY_MODEL, painted_frame, random_scene, synthetic_pairs, tiny_model
 
@@ -186,6 +186,44 @@ def test_weighted_mse_is_the_mse_when_uniform_and_favours_weighted_pixels():
     plain = float(weighted_mse(pred, target, weight))
     weight[..., 0, 0] = 5.0
     assert float(weighted_mse(pred, target, weight)) == pytest.approx(plain * 5 * 16 / 20)
+
+
+def test_the_epoch_travels_with_the_index_so_loader_processes_can_persist():
+    sampler = EpochSampler(10, seed=3)
+    first = list(sampler)
+    sampler.set_epoch(1)
+    second = list(sampler)
+    assert {e for e, _ in first} == {0} and {e for e, _ in second} == {1}
+    assert sorted(i for _, i in first) == sorted(i for _, i in second) == list(range(10))
+    assert [i for _, i in first] != [i for _, i in second]
+    sampler.set_epoch(0)
+    assert list(sampler) == first                                   # a pure function of (seed, epoch)
+
+    ds = PairDataset(synthetic_pairs(3, 96, 64, seed=1), crop=32, seed=0, length=6)
+    direct = {}
+    for epoch in (0, 1):
+        ds.set_epoch(epoch)
+        direct[epoch] = {i: ds[i]["region"] for i in range(6)}
+        assert all(ds[epoch, i]["region"] == direct[epoch][i] for i in range(6))
+    assert direct[0] != direct[1]                                   # each epoch crops anew
+
+    from accelerate import Accelerator
+    cfg = TrainConfig(batch_size=3, seed=5, progress=False)
+    loader = Accelerator(cpu=True).prepare(_loader(ds, cfg))
+    fresh = PairDataset(synthetic_pairs(3, 96, 64, seed=1), crop=32, seed=0, length=6)   # its own epoch stays 0
+    batches = _batches(loader, fresh, start_epoch=0)
+    seen: dict[int, list] = {0: [], 1: []}
+    while True:
+        epoch, batch = next(batches)
+        if epoch > 1:
+            break
+        seen[epoch].append(batch["frame"])
+    for epoch in (0, 1):
+        frames = torch.cat(seen[epoch])
+        expected = torch.stack([sh.collate([ds[epoch, i]])["frame"][0] for i in range(6)])
+        matched = [any(torch.equal(f, e) for f in frames) for e in expected]
+        assert len(frames) == 6 and all(matched)
+    assert _loader(ds, TrainConfig(num_workers=2)).persistent_workers
 
 
 def test_drop_previous_clears_maps_and_flag():
