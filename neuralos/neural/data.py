@@ -23,6 +23,7 @@ import time
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 
@@ -109,8 +110,9 @@ def _reachable(scene: Scene, node) -> bool:
     return hit is not None and (hit.key == node.key or hit.window == node.window)
 
 
-def render_state(state: UIState) -> Rendered:
-    """Replay a state on a fresh canvas (widget renderer) and grab the frames."""
+def render_state(state: UIState, alter: Callable | None = None) -> Rendered:
+    """Replay a state on a fresh canvas (widget renderer) and grab the frames. `alter(canvas, router)`, when
+    given, runs after the script and before the grab (the eval's other states of a component)."""
     from neuralos.session import Session
     from neuralos.widgets.canvas import DesktopCanvas
     try:
@@ -128,6 +130,8 @@ def render_state(state: UIState) -> Rendered:
         out = Rendered(frame=None, scene=None)  # type: ignore[arg-type]
         for i, step in enumerate(state.script):
             out.resolved.append(_replay_step(session, canvas, router, state, step, i, out))
+        if alter is not None:
+            alter(canvas, router)
         t1 = time.perf_counter()
         out.frame = np.ascontiguousarray(canvas.grab_frame())
         out.scene = canvas.scene()

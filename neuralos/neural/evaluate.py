@@ -7,8 +7,10 @@ state the widget renderer gives the reference frame and scene; each renderer und
 - fidelity: PSNR (full frame; inside component boxes, the desktop excluded; inside leaf components),
   SSIM, MAE; Tesseract OCR word recall and character error rate against the reference frame's words, and the
   recall of the reference words that are the UI's own words (`text_recall`, what the OCR target uses);
-- component states: for every visible stateful component (CheckBox, Slider, Tabs, ...) the PSNR of its
-  box; below `COMPONENT_PSNR_OK` dB it counts as drawn wrong and is listed;
+- component states: for every visible stateful component (CheckBox, Slider, Tabs, ...) whether its box is
+  nearer the reference than the widget renderer's pixels of the same UI with that component in another state
+  (`state_check`: hovered or not, checked or not, another slider position or tab ...; what the target asks),
+  and the PSNR of its box (below `COMPONENT_PSNR_OK` dB it counts as not crisp and is listed);
 - temporal stability on sequences: the neural previous frame, then the neural frame of the next state
   given it; pixels outside the scene's dirty regions must not change (full-frame renders and
   dirty-region renders both measured; the widget renderer's own frames as a sanity baseline);
@@ -16,8 +18,9 @@ state the widget renderer gives the reference frame and scene; each renderer und
 
 The student is measured at its own step count (and at `--student-steps` if given); the teacher at each of
 `--steps`. Outputs in `--out`: metrics.json, report.md, report.html, images/ (neural | reference |
-difference per state; wrong-components-*.png: the components drawn wrong, zoomed) and plots/ (teacher steps
-vs quality, student vs teacher).
+difference per state; wrong-components-*.png: the components below the PSNR bar, zoomed;
+wrong-states-*.png: those nearer another state, with that state) and plots/ (teacher steps vs quality, student
+vs teacher).
 """
 from __future__ import annotations
 
@@ -37,6 +40,7 @@ import numpy as np
 
 from neuralos.errors import BadInput, CheckFailed, NeuralosError
 from neuralos.neural import metrics as M
+from neuralos.neural import state_check as SC
 from neuralos.neural.states import UIState, iter_states
 from neuralos.scene import Box, Scene
 
@@ -44,7 +48,7 @@ TARGETS = {"psnr": 35.0, "psnr_components": 32.0, "ssim": 0.98, "ocr_text_recall
            "component_states_right": 1.0}
 TARGET_STEPS = 2            # the student's targets hold at <= 2 steps
 STATE_ROLES = ("CheckBox", "Slider", "Tabs", "ChoicePicker", "Button", "TextField", "DateTimeInput")
-COMPONENT_PSNR_OK = 28.0    # dB inside a stateful component's box; below: drawn wrong
+COMPONENT_PSNR_OK = 28.0    # dB inside a stateful component's box; below: not crisp
 SHEET_MARGIN_PX, SHEET_TILE_PX, SHEET_MAX_ZOOM, SHEET_MAX_ROWS = 8, 160, 4, 25   # the wrong-components sheet
 EVAL_VERSION = "eval-1"
 
@@ -61,6 +65,7 @@ class Case:
     previous_scene: Scene | None = None
     widget_ms: float = 0.0
     ref_words: list | None = None
+    alternatives: list | None = None     # the same UI with components in other states (state_check)
 
     @property
     def key(self) -> str:
@@ -168,18 +173,35 @@ def write_component_sheet(path: Path, wrong: list[tuple[dict, np.ndarray, np.nda
 
     rows = []
     for x, ref, neu in wrong[:SHEET_MAX_ROWS]:
-        zoom = max(1, min(SHEET_MAX_ZOOM, SHEET_TILE_PX // max(ref.shape[:2])))
-        tiles = [np.repeat(np.repeat(t, zoom, axis=0), zoom, axis=1)
-                 for t in (neu, ref, M.difference_image(ref, neu))]
+        zoom, tiles = _zoomed(neu, ref, M.difference_image(ref, neu))
         rows.append((f"{x['case']} {x['key']} ({x['role']}, {', '.join(x['states']) or 'no state'}): "
                      f"{x['psnr']:.1f} dB   [neural | reference | difference x4], x{zoom}", tiles))
     return save_sheet(rows, path) if rows else None
 
 
+def write_state_sheet(path: Path, wrong: list[tuple[dict, dict, np.ndarray, np.ndarray, np.ndarray]]) -> Path | None:
+    """A PNG of the components whose neural pixels are nearer another state: neural | reference | that state."""
+    from neuralos.neural.sheets import save_sheet
+
+    rows = []
+    for x, test, neu, ref, other in wrong[:SHEET_MAX_ROWS]:
+        zoom, tiles = _zoomed(neu, ref, other)
+        rows.append((f"{x['case']} {x['key']} ({x['role']}, {', '.join(x['states']) or 'no state'}) nearer "
+                     f"'{test['other']}'   [neural | reference | that state], x{zoom}", tiles))
+    return save_sheet(rows, path) if rows else None
+
+
+def _zoomed(*tiles: np.ndarray) -> tuple[int, list[np.ndarray]]:
+    """Tiles of one component scaled up so small ones (a check box) are big enough to see."""
+    zoom = max(1, min(SHEET_MAX_ZOOM, SHEET_TILE_PX // max(tiles[0].shape[:2])))
+    return zoom, [np.repeat(np.repeat(t, zoom, axis=0), zoom, axis=1) for t in tiles]
+
+
 def evaluate_renderer(rut: RendererUnderTest, cases: list[Case], ocr: bool = True,
-                      keep_frames: int = 0, progress: Callable[[str], None] | None = None) -> dict:
+                      keep_frames: int = 0, progress: Callable[[str], None] | None = None,
+                      state_check: bool = True) -> dict:
     """All metrics of one renderer over the cases; `frames` holds the first `keep_frames` outputs."""
-    per_case, comps, times, frames, wrong = [], [], [], {}, []
+    per_case, comps, times, frames, wrong, told, wrong_states = [], [], [], {}, [], [], []
     stab_full, stab_regions = [], []
     for i, c in enumerate(cases):
         neural, ms = rut.render(c.scene, c.previous)
@@ -196,6 +218,20 @@ def evaluate_renderer(rut: RendererUnderTest, cases: list[Case], ocr: bool = Tru
         comps += checks
         wrong += [(x, *component_crops(c.frame, neural, Box(*x["box"]))) for x in checks if not x["ok"]]
         fm["components_wrong"] = sum(not x["ok"] for x in checks)
+        if state_check:
+            if c.alternatives is None:
+                if progress:
+                    progress(f"{rut.label}: {i + 1}/{len(cases)}, the widget renderer's other states")
+                c.alternatives = SC.alternatives(c.state, c.scene, STATE_ROLES)
+            alts = {a.label: a for a in c.alternatives}
+            for x in SC.check(c.frame, c.scene, neural, c.alternatives, STATE_ROLES):
+                told.append({"case": c.key, **x})
+                for t in x["tests"]:
+                    if not t["ok"]:
+                        box = Box(*x["box"])
+                        ref, neu = component_crops(c.frame, neural, box)
+                        wrong_states.append((told[-1], t, neu, ref, component_crops(alts[t["other"]].frame, neural, box)[0]))
+            fm["states_wrong"] = sum(not x["right"] for x in told if x["case"] == c.key)
         if c.previous_scene is not None:
             prev_n, _ = rut.render(c.previous_scene, None)
             cur_full, _ = rut.render(c.scene, prev_n)
@@ -210,12 +246,13 @@ def evaluate_renderer(rut: RendererUnderTest, cases: list[Case], ocr: bool = Tru
         if progress:
             progress(f"{rut.label}: {i + 1}/{len(cases)}")
     return {"renderer": rut.name, "steps": rut.effective_steps, "label": rut.label, "cases": per_case,
-            "components": comps, "summary": summarize(per_case, comps, times, stab_full, stab_regions),
-            "frames": frames, "wrong_crops": wrong}
+            "components": comps, "state_check": told if state_check else None,
+            "summary": summarize(per_case, comps, times, stab_full, stab_regions, told if state_check else None),
+            "frames": frames, "wrong_crops": wrong, "wrong_states": wrong_states}
 
 
 def summarize(per_case: list[dict], comps: list[dict], times: list[float], stab_full: list[dict],
-              stab_regions: list[dict]) -> dict:
+              stab_regions: list[dict], told: list[dict] | None = None) -> dict:
     def agg(key):
         return M.summarize([c[key] for c in per_case if key in c])
 
@@ -249,6 +286,17 @@ def summarize(per_case: list[dict], comps: list[dict], times: list[float], stab_
     s["components"] = {"count": len(comps), "wrong": sum(not x["ok"] for x in comps),
                        "right_fraction": (1 - sum(not x["ok"] for x in comps) / len(comps)) if comps else None,
                        "by_role": by_role, "by_state": by_state}
+    if told is not None:
+        roles: dict[str, dict] = {}
+        for x in told:
+            r = roles.setdefault(x["role"], {"count": 0, "wrong": 0})
+            r["count"] += 1
+            r["wrong"] += not x["right"]
+        right = sum(x["right"] for x in told)
+        s["state_check"] = {"components": len(told), "right": right,
+                            "right_fraction": right / len(told) if told else None,
+                            "tests": sum(len(x["tests"]) for x in told),
+                            "min_margin": min((x["margin"] for x in told), default=None), "by_role": roles}
     for name, st in (("temporal_full", stab_full), ("temporal_regions", stab_regions)):
         if st:
             s[name] = {"sequences": len(st),
@@ -272,7 +320,7 @@ def target_report(summary: dict, steps: int | None) -> dict:
         return v.get("mean") if isinstance(v, dict) else None
     vals = {"psnr": mean("psnr"), "psnr_components": mean("psnr_components"), "ssim": mean("ssim"),
             "ocr_text_recall": (summary.get("ocr") or {}).get("text_recall"),
-            "component_states_right": (summary.get("components") or {}).get("right_fraction")}
+            "component_states_right": (summary.get("state_check") or {}).get("right_fraction")}
     out = {}
     for k, thr in TARGETS.items():
         v = vals[k]
@@ -333,7 +381,7 @@ def machine() -> dict:
 def run(out: str | Path, student=None, teacher=None, *, states: int = 24, sequences: int = 8,
         steps: list[int] = (1, 2, 4, 25), student_steps: list[int] | None = None, size=(512, 384),
         seed: int = 0, ocr: bool = True, images: int = 8, progress: Callable[[str], None] | None = None,
-        command: str | None = None, cases: list[Case] | None = None) -> dict:
+        command: str | None = None, cases: list[Case] | None = None, state_check: bool = True) -> dict:
     """Evaluate renderers (objects with `render(scene, previous, regions)` and a step count: a `steps=`
     keyword or attribute); write the report. `cases` reuses already rendered references."""
     if student is None and teacher is None:
@@ -353,12 +401,13 @@ def run(out: str | Path, student=None, teacher=None, *, states: int = 24, sequen
     runs: list[dict] = []
     if student is not None:
         for s in (student_steps or [None]):
-            runs.append(evaluate_renderer(RendererUnderTest("student", student, s), cases, ocr, images, progress))
+            runs.append(evaluate_renderer(RendererUnderTest("student", student, s), cases, ocr, images, progress,
+                                          state_check))
     if teacher is not None:
         top = max(steps) if steps else None
         for s in (steps or [None]):
             runs.append(evaluate_renderer(RendererUnderTest("teacher", teacher, s), cases,
-                                          ocr and s == top, images if s == top else 0, progress))
+                                          ocr and s == top, images if s == top else 0, progress, state_check))
     result = {
         "version": EVAL_VERSION, "command": command, "machine": machine(),
         "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
@@ -367,7 +416,7 @@ def run(out: str | Path, student=None, teacher=None, *, states: int = 24, sequen
                   for c in cases],
         "tesseract": M.tesseract_status()[1],
         "widgets": widget_baseline(cases),
-        "runs": [{k: v for k, v in r.items() if k not in ("frames", "wrong_crops")} for r in runs],
+        "runs": [{k: v for k, v in r.items() if k not in ("frames", "wrong_crops", "wrong_states")} for r in runs],
         "seconds": None,
     }
     for r in result["runs"]:
@@ -380,6 +429,8 @@ def run(out: str | Path, student=None, teacher=None, *, states: int = 24, sequen
     for r, full in zip(result["runs"], runs):
         sheet = write_component_sheet(out / "images" / f"wrong-components-{run_tag(r)}.png", full["wrong_crops"])
         r["wrong_components_image"] = sheet.relative_to(out).as_posix() if sheet else None
+        sheet = write_state_sheet(out / "images" / f"wrong-states-{run_tag(r)}.png", full["wrong_states"])
+        r["wrong_states_image"] = sheet.relative_to(out).as_posix() if sheet else None
     result["plots"] = write_plots(out, result["runs"])
     result["seconds"] = round(time.perf_counter() - t0, 1)
     (out / "metrics.json").write_text(json.dumps(M.json_safe(result), indent=1, ensure_ascii=False))
@@ -510,7 +561,8 @@ def report_markdown(result: dict) -> str:
              f"Machine: {m['cpu']}, {m['cores']} cores, torch threads {m['torch_threads']}"
              f"{', GPU ' + m['gpu'] if m.get('gpu') else ''}. OCR: {result['tesseract']}.", ""]
     lines += ["| renderer | PSNR dB | PSNR in boxes dB | SSIM | OCR recall, UI words | OCR recall, all words | OCR CER "
-              "| states drawn right | ms/frame (median) | x widgets |", "|---|---|---|---|---|---|---|---|---|---|"]
+              f"| states drawn right | components ≥ {COMPONENT_PSNR_OK:g} dB | ms/frame (median) | x widgets |",
+              "|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in result["runs"]:
         s = r["summary"]
         ocr = s.get("ocr") or {}
@@ -520,6 +572,7 @@ def report_markdown(result: dict) -> str:
             _fmt(ocr.get("text_recall"), 3) if ocr.get("available") else ("unavailable" if ocr else "–"),
             _fmt(ocr.get("word_recall"), 3) if ocr.get("available") else "–",
             _fmt((ocr.get("cer") or {}).get("mean"), 3) if ocr.get("available") else "–",
+            _fmt((s.get("state_check") or {}).get("right_fraction"), 3),
             _fmt(s["components"]["right_fraction"], 3), _fmt((s.get("ms_per_frame") or {}).get("median"), 1),
             _fmt(s.get("speed_ratio_vs_widgets"), 1)]) + " |")
     w = result["widgets"]
@@ -553,9 +606,18 @@ def report_markdown(result: dict) -> str:
             lines.append("- where the squared error is: " + ", ".join(
                 f"{k} {v['error_share']:.0%} ({_fmt(v['psnr'], 1)} dB, {v['pixel_share']:.1%} of pixels)"
                 for k, v in regions.items() if v["pixel_share"]))
+        sc = s.get("state_check")
+        if sc and sc["components"]:
+            lines.append(f"- states drawn right (nearer the reference than each other state of the component): "
+                         f"{sc['right']}/{sc['components']} components, {sc['tests']} other states; "
+                         f"nearest other state {_fmt(sc['min_margin'], 1)}x the reference's squared error; " + ", ".join(
+                             f"{role} {v['count'] - v['wrong']}/{v['count']}" for role, v in sorted(sc["by_role"].items())))
+            for x in [x for x in r.get("state_check") or [] if not x["right"]][:25]:
+                lines.append(f"  - WRONG STATE {x['case']} {x['key']} ({x['role']}, states {x['states'] or '-'}): nearer "
+                             + ", ".join(f"'{t['other']}'" for t in x["tests"] if not t["ok"]))
         by_role = s["components"]["by_role"]
         if by_role:
-            lines.append("- component states drawn right: " + ", ".join(
+            lines.append(f"- components at ≥ {COMPONENT_PSNR_OK:g} dB: " + ", ".join(
                 f"{role} {v['count'] - v['wrong']}/{v['count']}" for role, v in sorted(by_role.items())))
             st = s["components"]["by_state"]
             lines.append(f"  ({st['in_a_state']['count'] - st['in_a_state']['wrong']}/{st['in_a_state']['count']} of "
@@ -564,9 +626,10 @@ def report_markdown(result: dict) -> str:
         for x in wrong[:25]:
             lines.append(f"  - WRONG {x['case']} {x['key']} ({x['role']}, states {x['states'] or '-'}, "
                          f"value {_fmt(x['value'])}): {_fmt(x['psnr'], 1)} dB < {COMPONENT_PSNR_OK}")
-        if r.get("wrong_components_image"):
-            p = r["wrong_components_image"]
-            lines += ["", f"Components drawn wrong, zoomed: `{p}`", "", f"![{p}]({p})"]
+        for key, what in (("wrong_states_image", "Components nearer another state, zoomed"),
+                          ("wrong_components_image", f"Components below {COMPONENT_PSNR_OK:g} dB, zoomed")):
+            if r.get(key):
+                lines += ["", f"{what}: `{r[key]}`", "", f"![{r[key]}]({r[key]})"]
     if result.get("plots"):
         lines += ["", "## Plots", ""] + [f"![{p}]({p})" for p in result["plots"]]
     imgs = [(r["label"], p) for r in result["runs"] for p in r.get("images", [])]

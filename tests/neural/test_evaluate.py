@@ -104,7 +104,7 @@ def test_wrong_component_states_are_flagged(cases, tmp_path):
     for x in listed:
         if x["role"] != "Button" and not x["ok"]:
             assert any(c == x["case"] and b.intersect(Box(*x["box"])) for c, b in buttons), x
-    assert res["runs"][0]["targets"]["component_states_right"]["pass"] is False
+    assert comps["right_fraction"] < 1    # the 28 dB bar; the states-right target: test_state_check.py
     split = comps["by_state"]                    # every component counted once, by whether it is in a state
     assert split["in_a_state"]["count"] + split["plain"]["count"] == comps["count"]
     assert split["in_a_state"]["wrong"] + split["plain"]["wrong"] == comps["wrong"]
