@@ -114,6 +114,23 @@ def test_random_primary_odds_are_planned_stored_with_each_state_and_checked(tmp_
         data.generate(out, samples=3, sequences=1, sizes=[SIZE], seed=40, random_primary=0.5, progress=False)
 
 
+def test_kinds_select_seeds_whose_states_regenerate_alone(tmp_path, capsys):
+    from neuralos.errors import BadInput
+
+    out = tmp_path / "pressed"
+    data.generate(out, samples=3, sequences=2, sizes=[SIZE], seed=40, kinds=["press"], progress=False)
+    assert json.loads((out / "plan.json").read_text())["kinds"] == ["press"]
+    kinds = sorted(s["state"]["kind"] for s in sh.iter_samples(out))
+    assert kinds == ["press"] * 3 + ["seq:press"] * 2
+    assert data.check(out, sample=0, progress=False)["mismatches"] == []     # from the seed alone
+    with pytest.raises(BadInput, match="kinds"):                             # another selection: a new folder
+        data.generate(out, samples=3, sequences=2, sizes=[SIZE], seed=40, kinds=["hover"], progress=False)
+    assert main(["data", "generate", "--out", str(tmp_path / "x"), "--samples", "1", "--kinds", "presss"]) == 2
+    assert "unknown state kind(s) presss" in capsys.readouterr().err and not (tmp_path / "x").exists()
+    with pytest.raises(BadInput, match="choose more common kinds"):         # a kind single frames never have
+        data.plan_jobs(1, 0, 0, [SIZE], kinds=frozenset({"window-open"}))
+
+
 def test_cli_random_primary_states_the_generators_default_and_rejects_odds_outside_0_1(tmp_path, capsys):
     from neuralos.neural.states import RANDOM_PRIMARY
 
