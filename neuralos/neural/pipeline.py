@@ -112,7 +112,7 @@ class UIRenderPipeline(DiffusionPipeline):
         if progress is not None:
             progress.close()
 
-        frames = _convert(x, output_type, self.numpy_to_pil)
+        frames = _convert(x, output_type)
         if not return_dict:
             return (frames,)
         return UIRenderPipelineOutput(frames=frames)
@@ -140,7 +140,7 @@ def denoise(model, scheduler, x: torch.Tensor, cond: torch.Tensor, num_inference
     return x, x0s
 
 
-def _convert(x: torch.Tensor, output_type: str, to_pil) -> np.ndarray | torch.Tensor | list:
+def _convert(x: torch.Tensor, output_type: str) -> np.ndarray | torch.Tensor | list:
     if output_type == "raw":
         return x
     if not torch.isfinite(x).all():
@@ -153,8 +153,9 @@ def _convert(x: torch.Tensor, output_type: str, to_pil) -> np.ndarray | torch.Te
         return arr
     if output_type == "uint8":
         return to_uint8(arr)
-    if output_type == "pil":
-        return to_pil(arr)
+    if output_type == "pil":   # through to_uint8: diffusers' numpy_to_pil rounds ties and float32 edges otherwise
+        from PIL import Image
+        return [Image.fromarray(a) for a in to_uint8(arr)]
     raise ValueError(f"output_type must be np, uint8, pt, raw or pil, not {output_type!r}")
 
 
