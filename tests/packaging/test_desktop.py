@@ -40,8 +40,10 @@ def test_ids_agree():
 
 
 def test_icons_are_rendered_at_every_size():
-    from PySide6.QtGui import QGuiApplication, QImage
-    app = QGuiApplication.instance() or QGuiApplication([])  # noqa: F841
+    from PySide6.QtGui import QImage
+
+    from neuralos.widgets.app import ensure_app
+    ensure_app()      # the project's QApplication: a bare QGuiApplication here would break later widget tests
     for n in integration.ICON_SIZES:
         img = QImage(str(integration.icon_png(n)))
         assert (img.width(), img.height()) == (n, n)

@@ -111,8 +111,10 @@ def test_shell_window_on_a_real_x_server(xvfb, tmp_path):
         shot = screenshot(xvfb, tmp_path / "screen.png")
         if shot is None:
             pytest.skip("no screenshot tool (imagemagick or xwd+convert)")
-        from PySide6.QtGui import QGuiApplication, QImage
-        QGuiApplication.instance() or QGuiApplication([])
+        from PySide6.QtGui import QImage
+
+        from neuralos.widgets.app import ensure_app
+        ensure_app()
         img = QImage(str(shot))
         assert img.width() == 1280 and img.height() == 1024
         colours = {img.pixel(px, py) for px in range(0, 900, 7) for py in range(0, 640, 7)}
