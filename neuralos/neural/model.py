@@ -319,10 +319,12 @@ class UIRendererModel(ModelMixin, ConfigMixin):
             parts.append(self.fixed_colors.to(conditioning.device)[None, :, :, None, None].expand(b, -1, -1, h, w))
         return torch.cat(parts, 1) if parts else None
 
-    def _refinement(self, z: torch.Tensor, s_r: torch.Tensor, dtype: torch.dtype
+    def _refinement(self, z: torch.Tensor, s_r: torch.Tensor, dtype: torch.dtype, features: torch.dtype | None = None
                     ) -> tuple[torch.Tensor, torch.Tensor | None]:
         """The full-resolution part: (coarse + correction (B, 3, H', W'), gate logits (B, 3+K, H', W') or None),
         from the pixel-shuffled UNet output z (B, 3+F, H', W') and the refinement stem s_r (B, R, H', W').
+        `features`: a lower precision for the convolutions (CPU autocast only); the coarse frame it corrects, the
+        sum and the gate logits stay in `dtype`.
 
         On a CPU without autograd it runs over bands of rows with a halo of one row per 3x3 layer, so the
         16-channel features of a whole frame (50 MB) never leave the cache; the kept rows are exactly those of
@@ -338,13 +340,16 @@ class UIRendererModel(ModelMixin, ConfigMixin):
             a, b = max(0, y - halo), min(h, y + rows + halo)
             coarse = z[:, :ns, a:b].to(dtype)                                    # (B, 3, n, W')
             r_in = torch.cat([coarse, F.silu(z[:, ns:, a:b]).to(dtype), F.silu(s_r[:, :, a:b]).to(dtype)], 1)
-            hidden = self.refine[1](self.refine[0](r_in.contiguous(memory_format=torch.channels_last)))
-            for block in self.refinement_blocks:
-                hidden = hidden + block(hidden)                                  # (B, refine, n, W')
             keep = slice(y - a, y - a + min(rows, h - y))
-            outs.append((coarse + self.refine[2](hidden))[:, :, keep])
+            with torch.autocast("cpu", dtype=features or dtype, enabled=features is not None):
+                hidden = self.refine[1](self.refine[0](r_in.contiguous(memory_format=torch.channels_last)))
+                for block in self.refinement_blocks:
+                    hidden = hidden + block(hidden)                              # (B, refine, n, W')
+                correction = self.refine[2](hidden)                              # (B, 3, n, W')
+                gate = torch.cat([head(hidden[:, :, keep]) for head in heads], 1) if heads else None
+            outs.append((coarse + correction.to(dtype))[:, :, keep])
             if heads:
-                gates.append(torch.cat([head(hidden[:, :, keep]) for head in heads], 1))
+                gates.append(gate.to(dtype))
         if len(outs) == 1:
             return outs[0], (gates[0] if heads else None)
         return torch.cat(outs, 2), (torch.cat(gates, 2) if heads else None)
@@ -380,8 +385,13 @@ class UIRendererModel(ModelMixin, ConfigMixin):
         z = torch.cat([F.pixel_unshuffle(x_t, u), F.pixel_unshuffle(F.silu(s_u), u), pooled], 1)  # (B, (3+S)·16+P, ..)
         z = self.unet(z.contiguous(memory_format=torch.channels_last), timestep).sample  # (B, (3+F)·16, ..)
         z = F.pixel_shuffle(z, u)                                                # (B, 3+F, H', W')
-        with torch.autocast(z.device.type, enabled=False):  # the output layers stay in full precision
-            x0, gates = self._refinement(z, s_r, dtype)                         # (B, 3, H', W'), (B, 3+K, ..)
+        # The output stays in full precision. Under CPU autocast (bf16, where the CPU has it natively) the
+        # refinement's full-resolution convolutions run in bf16 too: in float32 they were a sixth of a forward on
+        # AMX, and bf16 moves the frame by at most 2-3 levels (mean 0.1-0.15; docs/performance.md run O).
+        features = torch.get_autocast_dtype("cpu") if z.device.type == "cpu" and torch.is_autocast_enabled("cpu") \
+            else None
+        with torch.autocast(z.device.type, enabled=False):
+            x0, gates = self._refinement(z, s_r, dtype, features)               # (B, 3, H', W'), (B, 3+K, ..)
             x0 = c_skip.float() * sample.float() + c_out.float() * x0[:, :, :h, :w]   # (B, 3, H, W)
             if gates is not None:
                 gates = gates[:, :, :h, :w]                                      # (B, 3+K, H, W)

@@ -42,7 +42,8 @@ class NeuralRenderer:
 
     steps: sampling steps (default: the pipeline's `default_num_inference_steps`); seed: the fixed noise;
     margin: context pixels around dirty regions; threads: torch intra-op threads (None: leave as is);
-    dtype: "float32" or "bfloat16" (autocast on CPU; the model's last layers stay in float32).
+    dtype: "float32" or "bfloat16" (autocast on CPU; the output, its skip connection and palette blend stay in
+    float32).
     burst_threads: torch threads for paints of at least BURST_PIXELS (None: the same as the rest).
     """
 

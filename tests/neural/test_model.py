@@ -130,6 +130,30 @@ def test_the_refinement_runs_in_bands_at_inference_with_the_same_pixels(monkeypa
     assert torch.allclose(banded.gates, whole.gates, atol=1e-5)
 
 
+def test_cpu_autocast_runs_the_refinement_in_bf16_and_keeps_the_output_float32():
+    """Under CPU bf16 autocast (the renderer's setting where the CPU has bf16) the full-resolution convolutions run
+    in bf16, the frame and gates come out in float32 near the float32 model's; without autocast (training) they
+    stay float32."""
+    model = tiny_model(refine_blocks=1, palette_head=True).eval()
+    torch.manual_seed(4)
+    with torch.no_grad():
+        for p in [*model.refinement_blocks.parameters(), *model.palette_gate.parameters(), *model.refine[2].parameters()]:
+            p.normal_(0, 0.2)
+    x, c = inputs(1, 40, 56)
+    seen = []
+    for m in (model.refine[0], model.refinement_blocks[0][2], model.refine[2], model.palette_gate):
+        m.register_forward_hook(lambda module, args, out: seen.append(out.dtype))
+    with torch.no_grad():
+        full = model(x, 999, c)
+        assert set(seen) == {torch.float32}
+        seen.clear()
+        with torch.autocast("cpu", dtype=torch.bfloat16):
+            fast = model(x, 999, c)
+    assert set(seen) == {torch.bfloat16}
+    assert fast.sample.dtype == fast.gates.dtype == torch.float32
+    assert (fast.sample - full.sample).abs().max() < 0.1 and (fast.sample - full.sample).abs().mean() < 0.02
+
+
 def test_output_is_local_far_away_inputs_do_not_matter():
     """No image-wide statistics: changing pixels beyond the receptive field (about 120 px for two UNet
     levels) leaves the output unchanged (with diffusers' GroupNorm it would not), so crops, dirty regions
