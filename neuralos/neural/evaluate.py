@@ -142,12 +142,8 @@ class RendererUnderTest:
 def component_checks(case: Case, neural: np.ndarray) -> list[dict]:
     """PSNR inside each visible stateful component's box; `ok` False means drawn wrong."""
     out = []
-    for n in case.scene.nodes:
-        if n.role not in STATE_ROLES or n.clip is None:
-            continue
-        box = n.clip.intersect(n.box)
-        if box is None or box.w < 2 or box.h < 2:
-            continue
+    for n in SC.stateful_nodes(case.scene, STATE_ROLES):
+        box = SC.visible_box(n)
         ref = case.frame[box.y:box.bottom, box.x:box.right]
         neu = neural[box.y:box.bottom, box.x:box.right]
         p = M.psnr(ref, neu)
@@ -224,14 +220,15 @@ def evaluate_renderer(rut: RendererUnderTest, cases: list[Case], ocr: bool = Tru
                     progress(f"{rut.label}: {i + 1}/{len(cases)}, the widget renderer's other states")
                 c.alternatives = SC.alternatives(c.state, c.scene, STATE_ROLES)
             alts = {a.label: a for a in c.alternatives}
-            for x in SC.check(c.frame, c.scene, neural, c.alternatives, STATE_ROLES):
-                told.append({"case": c.key, **x})
+            mine = [{"case": c.key, **x} for x in SC.check(c.frame, c.scene, neural, c.alternatives, STATE_ROLES)]
+            for x in mine:
                 for t in x["tests"]:
                     if not t["ok"]:
                         box = Box(*x["box"])
                         ref, neu = component_crops(c.frame, neural, box)
-                        wrong_states.append((told[-1], t, neu, ref, component_crops(alts[t["other"]].frame, neural, box)[0]))
-            fm["states_wrong"] = sum(not x["right"] for x in told if x["case"] == c.key)
+                        wrong_states.append((x, t, neu, ref, component_crops(alts[t["other"]].frame, neural, box)[0]))
+            told += mine
+            fm["states_wrong"] = sum(not x["right"] for x in mine)
         if c.previous_scene is not None:
             prev_n, _ = rut.render(c.previous_scene, None)
             cur_full, _ = rut.render(c.scene, prev_n)

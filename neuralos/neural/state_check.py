@@ -16,6 +16,7 @@ from typing import Callable
 import numpy as np
 
 from neuralos.neural.data import ReplayError, render_state
+from neuralos.neural.metrics import mse
 from neuralos.neural.states import UIState
 from neuralos.scene import Box, Scene, SceneNode
 
@@ -65,9 +66,9 @@ def _flip(node: SceneNode) -> Callable | None:
             w.toggle()
         elif node.role == "ChoicePicker":
             values = w.view.values
-            off = [i for i, v in enumerate(values) if v not in w.selected]
             if not values:
                 raise ReplayError(f"{node.key} has no options")
+            off = [i for i, v in enumerate(values) if v not in w.selected]
             w.toggle(off[0] if off and not w.multiple else 0)
         elif node.role == "Slider":
             s = w.slider
@@ -121,10 +122,6 @@ def alternatives(state: UIState, scene: Scene, roles) -> list[Alternative]:
 
 
 # -- the check -------------------------------------------------------------------------------------
-def _mse(a: np.ndarray, b: np.ndarray) -> float:
-    return float(np.mean((a.astype(np.float32) - b.astype(np.float32)) ** 2))
-
-
 def _signature(n: SceneNode | None):
     if n is None:
         return None
@@ -140,7 +137,7 @@ def check(reference: np.ndarray, scene: Scene, neural: np.ndarray, alts: list[Al
         box = visible_box(n)
         sl = (slice(box.y, box.bottom), slice(box.x, box.right))
         ref, neu = reference[sl], neural[sl]
-        d_ref = _mse(neu, ref)
+        d_ref = mse(neu, ref)
         tests = []
         for a, nodes in zip(alts, by_key):
             other = nodes.get(n.key)
@@ -148,7 +145,7 @@ def check(reference: np.ndarray, scene: Scene, neural: np.ndarray, alts: list[Al
             if _signature(other) == _signature(n) or np.array_equal(alt, ref):
                 continue    # not another state of this component, or one that looks the same
             tests.append({"other": a.label, "states": sorted(other.states) if other else None,
-                          "mse_other": _mse(neu, alt), "ok": d_ref < _mse(neu, alt)})
+                          "mse_other": mse(neu, alt), "ok": d_ref < mse(neu, alt)})
         if tests:
             out.append({"key": n.key, "role": n.role, "states": sorted(n.states), "box": [box.x, box.y, box.w, box.h],
                         "mse": d_ref, "tests": tests, "right": all(t["ok"] for t in tests),
