@@ -396,15 +396,16 @@ def bench_neural(model, size, quick: bool, progress, widgets: dict | None, keep:
     scene = keep[paths[0].stem][0] if paths[0].stem in keep else scene
     cond = torch.from_numpy(build_conditioning(scene, None)).to(device, getattr(model.model, "dtype", torch.float32))
     canvas = Box(0, 0, scene.width, scene.height)
-    model.paint(cond, canvas, scene.width, scene.height)
-    _sync(torch, device)
-    times = []
-    for _ in range(2 if quick else (20 if device.startswith("cuda") else 3)):
-        t0 = time.perf_counter()
-        model.paint(cond, canvas, scene.width, scene.height)
-        _sync(torch, device)
-        times.append(time.perf_counter() - t0)
-    model_ms = _ms(statistics.median(times))
+    model_ms, frame = _time_paint(model, cond, canvas, torch, device, quick)
+    graphs = None
+    if getattr(model, "cuda_graphs", False):   # what replaying the forward as a CUDA graph buys, and moves
+        model.cuda_graphs = False
+        try:
+            eager_ms, eager = _time_paint(model, cond, canvas, torch, device, quick)
+        finally:
+            model.cuda_graphs = True
+        graphs = {"eager_ms": eager_ms, "graph_ms": model_ms,
+                  "max_level_difference": int(np.abs(frame.astype(np.int16) - eager).max())}
     cold_med = _median(r["cold_ms"] for r in rows)
     progress("neural: context margins")
     margins = margin_sweep(model, scenes[: 1 if quick else 4], quick)
@@ -417,7 +418,20 @@ def bench_neural(model, size, quick: bool, progress, widgets: dict | None, keep:
             "model_only_ms": model_ms, "model_only_fps": round(1000.0 / model_ms, 1) if model_ms else None,
             "cold_fps": round(1000.0 / cold_med, 2) if cold_med else None,
             "ratio_vs_widgets_median": _median(r["ratio_vs_widgets"] for r in rows),
-            "cache_hit_bit_identical": identical, "margins": margins}
+            "cache_hit_bit_identical": identical, "cuda_graphs": graphs, "margins": margins}
+
+
+def _time_paint(model, cond, canvas, torch, device: str, quick: bool) -> tuple[float, "np.ndarray"]:
+    """The median time of `model.paint` on the whole canvas (after one untimed paint), and its frame."""
+    frame = model.paint(cond, canvas, canvas.w, canvas.h)
+    _sync(torch, device)
+    times = []
+    for _ in range(2 if quick else (20 if device.startswith("cuda") else 3)):
+        t0 = time.perf_counter()
+        model.paint(cond, canvas, canvas.w, canvas.h)
+        _sync(torch, device)
+        times.append(time.perf_counter() - t0)
+    return _ms(statistics.median(times)), frame
 
 
 def margin_sweep(model, scenes: list, quick: bool) -> dict:
@@ -795,6 +809,10 @@ def format_table(r: dict) -> str:
             add(f"neural: first frame {_fmt(n.get('first_frame_ms'), ' ms')} · model alone "
                 f"{_fmt(n.get('model_only_ms'), ' ms')} ({_fmt(n.get('model_only_fps'))} fps) on {n.get('device')} · "
                 f"cache hit bit-identical: {n.get('cache_hit_bit_identical')}")
+            g = n.get("cuda_graphs")
+            if g:
+                add(f"neural: forward as a CUDA graph {_fmt(g['graph_ms'], ' ms')}, eager {_fmt(g['eager_ms'], ' ms')}, "
+                    f"frames differ by at most {g['max_level_difference']} levels")
     lat = r.get("latency")
     if lat:
         add("")

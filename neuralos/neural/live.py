@@ -914,10 +914,11 @@ def default_threads() -> int:
 
 
 def configure(renderer, device: str | None = None, threads: int | None = None, dtype: str | None = None) -> dict:
-    """Apply the measured defaults to a NeuralRenderer and the process: on CUDA, half precision and channels-last;
-    on a CPU, `default_threads()` torch threads (every core for whole frames and windows) and bfloat16 autocast
-    where the CPU has native bf16 (else float32). `NEURALOS_RENDER_THREADS` (a fixed count for every paint) /
-    `NEURALOS_RENDER_DTYPE` override. Returns the settings used."""
+    """Apply the measured defaults to a NeuralRenderer and the process: on CUDA, half precision, channels-last
+    and whole frames replayed as CUDA graphs (`NEURALOS_CUDA_GRAPHS=0`: eager); on a CPU, `default_threads()`
+    torch threads (every core for whole frames and windows) and bfloat16 autocast where the CPU has native bf16
+    (else float32). `NEURALOS_RENDER_THREADS` (a fixed count for every paint) / `NEURALOS_RENDER_DTYPE`
+    override. Returns the settings used."""
     import torch
 
     device = device or _device_of(renderer)
@@ -931,7 +932,10 @@ def configure(renderer, device: str | None = None, threads: int | None = None, d
             model.to(dtype=tdtype, memory_format=torch.channels_last)
         if hasattr(renderer, "dtype"):
             renderer.dtype = "float32"          # no CPU autocast: the weights themselves are half precision
-        settings.update(dtype=str(tdtype).replace("torch.", ""), channels_last=True)
+        if hasattr(renderer, "cuda_graphs"):
+            renderer.cuda_graphs = os.environ.get("NEURALOS_CUDA_GRAPHS", "1") != "0"
+        settings.update(dtype=str(tdtype).replace("torch.", ""), channels_last=True,
+                        cuda_graphs=getattr(renderer, "cuda_graphs", False))
         return settings
     env_threads = os.environ.get("NEURALOS_RENDER_THREADS")
     fixed = int(threads or (env_threads if env_threads and env_threads.isdigit() else 0))

@@ -45,6 +45,8 @@ class NeuralRenderer:
     dtype: "float32" or "bfloat16" (autocast on CPU; the output, its skip connection and palette blend stay in
     float32).
     burst_threads: torch threads for paints of at least BURST_PIXELS (None: the same as the rest).
+    cuda_graphs: on a GPU, replay whole frames' forwards as CUDA graphs (`neuralos.neural.cuda_graph`;
+    `live.configure` turns it on there).
     """
 
     name = "neural"
@@ -64,6 +66,8 @@ class NeuralRenderer:
         self.steps = int(steps or pipeline.config.get("default_num_inference_steps", 2))
         self.seed, self.margin, self.dtype = int(seed), int(margin), dtype
         self.burst_threads: int | None = None
+        self.cuda_graphs = False
+        self._graphs: dict[tuple, object] = {}
         self._noise: dict[tuple[int, int], object] = {}
         self._lock = threading.Lock()
 
@@ -143,10 +147,14 @@ class NeuralRenderer:
         cond = torch.from_numpy(np.ascontiguousarray(cond)) if isinstance(cond, np.ndarray) else cond
         if cond.ndim == 3:
             cond = cond[None]
+        whole = box.w == width and box.h == height
         with self._threads_for(box), torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16,
                                                                             enabled=self.dtype == "bfloat16"):
-            x = self.pipeline(cond, num_inference_steps=self.steps, noise=noise,
-                              output_type="raw").frames                         # (1, 3, h, w) in [-1, 1]
+            if self.cuda_graphs and whole and self.model.device.type == "cuda":
+                x = self._replay(cond, noise)
+            else:
+                x = self.pipeline(cond, num_inference_steps=self.steps, noise=noise,
+                                  output_type="raw").frames                     # (1, 3, h, w) in [-1, 1]
         x = x[0].float()
         if not bool(torch.isfinite(x).all()):
             bad = int((~torch.isfinite(x)).sum())
@@ -160,6 +168,22 @@ class NeuralRenderer:
         if frame.shape != (box.h, box.w, 3):
             raise RendererFault(f"neural renderer returned {frame.shape}, expected ({box.h}, {box.w}, 3)")
         return frame
+
+    def _replay(self, cond, noise):
+        """The pipeline's sampling loop with its forward replayed as a CUDA graph, one per frame size: the
+        same steps, noise and scheduler, so the same pixels as `pipeline(...)` up to kernel choice."""
+        from neuralos.neural.cuda_graph import GraphedForward
+        from neuralos.neural.pipeline import denoise
+
+        dtype = self.model.dtype
+        cond = cond.to(self.model.device, dtype)
+        key = (tuple(cond.shape), dtype)
+        with self._lock:      # one set of graph buffers per size: paints of the same size take turns
+            if key not in self._graphs:
+                if len(self._graphs) >= 2:       # a resize: the old size's graph (and its memory) goes
+                    self._graphs.pop(next(iter(self._graphs)))
+                self._graphs[key] = GraphedForward(self.model)
+            return denoise(self._graphs[key], self.pipeline.scheduler, noise.to(dtype), cond, self.steps)[0]
 
     @contextmanager
     def _threads_for(self, box: Box):
