@@ -74,6 +74,9 @@ def register(subparsers) -> None:
                    help="weight of the extra loss against the reference frames (default 0.25; 0: pure distillation)")
     d.add_argument("--detail-weight", type=float, default=0.0, metavar="X",
                    help="in the data term, weigh the reference's outlines and text 1+X times (default 0)")
+    d.add_argument("--state-weight", type=float, default=0.0, metavar="X",
+                   help="in the data term, weigh components in some state (hovered, pressed, focused, checked ...) "
+                        "X times more (default 0)")
     d.add_argument("--gate-weight", type=float, default=0.0, metavar="W",
                    help="weight of a term that teaches the palette gates to paint exactly the theme's colours where "
                         "the reference is one of them (needs a palette head; default 0)")

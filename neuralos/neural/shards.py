@@ -345,13 +345,36 @@ def choose_crop(scene: Scene, crop: tuple[int, int], rng: np.random.Generator, c
     return Box(x, y, cw, ch)
 
 
+STATE_MASK_GROW = 3   # pixels around a stateful box: a focus ring is drawn 2.5 px outside its indicator or field
+
+
+def state_mask(scene: Scene, box: Box) -> np.ndarray:
+    """(box.h, box.w) float32: 1 on the catalog components in some state (hovered, pressed, focused, checked ...)
+    and their parts in one, each visible box grown by STATE_MASK_GROW; 0 elsewhere. Window chrome is not one
+    (a focused window's focus covers it whole). What `--state-weight` weighs in training: a pressed check box is
+    a few hundred of a crop's 65,536 pixels, too few for a plain MSE to notice it is wrong."""
+    mask = np.zeros((box.h, box.w), np.float32)
+    for n in scene.nodes:
+        if n.clip is None or n.role not in COMPONENT_ROLES:
+            continue
+        boxes = ([n.clip] if n.states else []) + [p.box.intersect(n.clip.grow(STATE_MASK_GROW)) for p in n.parts
+                                                   if p.states]
+        for b in boxes:
+            b = b.grow(STATE_MASK_GROW).intersect(box) if b is not None else None
+            if b is not None:
+                mask[b.y - box.y:b.bottom - box.y, b.x - box.x:b.right - box.x] = 1
+    return mask
+
+
 def crop_sample(sample: dict, box: Box) -> dict:
-    """The sample restricted to `box`: frame/previous cropped, conditioning built for that region."""
+    """The sample restricted to `box`: frame/previous cropped, conditioning and `state_mask` built for that
+    region."""
     from neuralos.neural.conditioning import build_conditioning
 
     out = dict(sample)
     out["region"] = box
     out["conditioning"] = build_conditioning(sample["scene"], sample["previous"], region=box)
+    out["state_mask"] = state_mask(sample["scene"], box)
     out["frame"] = sample["frame"][box.y:box.bottom, box.x:box.right]
     if sample["previous"] is not None:
         out["previous"] = sample["previous"][box.y:box.bottom, box.x:box.right]
@@ -441,7 +464,8 @@ class ShardDataset:
 
 
 def collate(items: list[dict]) -> dict:
-    """Batch: frame (B, 3, h, w) float32 in [-1, 1], conditioning (B, C, h, w), has_previous (B,), keys.
+    """Batch: frame (B, 3, h, w) float32 in [-1, 1], conditioning (B, C, h, w), state_mask (B, 1, h, w),
+    has_previous (B,), keys.
 
     All items must have the same size (use a fixed `crop`)."""
     import torch
@@ -455,6 +479,8 @@ def collate(items: list[dict]) -> dict:
            "keys": [it["key"] for it in items]}
     if all("conditioning" in it for it in items):
         out["conditioning"] = torch.from_numpy(np.stack([it["conditioning"] for it in items]))
+    if all("state_mask" in it for it in items):
+        out["state_mask"] = torch.from_numpy(np.stack([it["state_mask"] for it in items])[:, None])   # (B, 1, h, w)
     return out
 
 

@@ -129,6 +129,25 @@ def test_state_biased_crops_mostly_cover_components_in_a_state():
         [sh.choose_crop(plain, (64, 64), b, 0.8) for _ in range(20)]
 
 
+def test_state_mask_covers_components_in_a_state_and_their_rings():
+    row, indicator = Box(20, 20, 120, 22), Box(22, 22, 18, 18)
+    scene = Scene(200, 100, {}, [
+        SceneNode("@desktop", "", "desktop", "desktop", Box(0, 0, 200, 100), Box(0, 0, 200, 100)),
+        SceneNode("s/@window", "s", "window", "window", Box(0, 0, 200, 100), Box(0, 0, 200, 100),
+                  states=frozenset({"focused"})),       # window chrome: not weighed
+        SceneNode("s/c", "s", "c", "CheckBox", row, row,
+                  parts=(Part("check.indicator", indicator, frozenset({"pressed"})),)),
+        SceneNode("s/b", "s", "b", "Button", Box(150, 60, 40, 30), Box(150, 60, 40, 30))])   # no state
+    mask = sh.state_mask(scene, Box(0, 0, 200, 100))
+    want = np.zeros((100, 200), np.float32)
+    want[22 - 3:40 + 3, 22 - 3:40 + 3] = 1                 # the indicator, grown by STATE_MASK_GROW
+    assert sh.STATE_MASK_GROW == 3 and np.array_equal(mask, want)
+    assert np.array_equal(sh.state_mask(scene, Box(10, 10, 64, 48)), want[10:58, 10:74])   # a crop: its own pixels
+    pressed_row = Scene(200, 100, {}, [*scene.nodes[:2], SceneNode("s/c", "s", "c", "CheckBox", row, row,
+                                                                   states=frozenset({"hovered"}))])
+    assert sh.state_mask(pressed_row, Box(0, 0, 200, 100)).sum() == (120 + 6) * (22 + 6)
+
+
 _KILLED_WRITER = r"""
 import os, sys, time
 import numpy as np

@@ -111,6 +111,42 @@ def test_a_student_grows_a_palette_head_from_an_earlier_student(teacher, tmp_pat
         assert record["loss"] == pytest.approx(record["loss_teacher"] + record["loss_data"], rel=1e-5)
 
 
+class _MaskedPairs(PairDataset):
+    """PairDataset items with a state mask over their left half, as shard crops carry one."""
+
+    def __getitem__(self, index):
+        item = super().__getitem__(index)
+        mask = np.zeros(item["frame"].shape[:2], np.float32)
+        mask[:, : mask.shape[1] // 2] = 1
+        return {**item, "state_mask": mask}
+
+
+def test_state_weight_weighs_the_pixels_of_components_in_a_state(teacher, tmp_path, dataset):
+    t_out, _ = teacher
+    masked = _MaskedPairs(dataset.pairs, crop=32, seed=0, length=8)
+    cfg = TrainConfig(mode="distill", out=str(tmp_path / "s"), init=str(t_out / "pipeline"), teacher_weight=0,
+                      steps=1, batch_size=2, crop=32, student_steps=1, data_weight=1, detail_weight=4,
+                      state_weight=8, eval_crops=2, progress=False)
+    trainer = Trainer(cfg, dataset=masked)
+    student = trainer.accelerator.unwrap_model(trainer.model)
+    batch = next(iter(trainer.loader))
+    assert batch["state_mask"].shape == (2, 1, 32, 32)
+    torch.manual_seed(0)
+    loss = float(trainer.loss(batch).detach())
+    torch.manual_seed(0)
+    noise = torch.randn_like(batch["frame"])
+    with torch.no_grad():
+        final = denoise(student, trainer.sample_scheduler, noise, batch["conditioning"], 1)[0]
+    weight = 1 + 4 * detail_mask(batch["frame"]) + 8 * batch["state_mask"]
+    assert loss == pytest.approx(float(weighted_mse(final.float(), batch["frame"], weight)), rel=1e-4)
+    assert loss != pytest.approx(float(weighted_mse(final.float(), batch["frame"], 1 + 4 * detail_mask(batch["frame"]))),
+                                 rel=1e-3)
+    unmasked = Trainer(cfg, dataset=dataset)                # pairs without scenes have no mask to weigh
+    from neuralos.errors import BadInput
+    with pytest.raises(BadInput, match="state-weight needs data with scenes"):
+        unmasked.loss(next(iter(unmasked.loader)))
+
+
 def test_teacher_weight_zero_fine_tunes_a_student_without_a_teacher(teacher, tmp_path, dataset):
     t_out, _ = teacher
     out = tmp_path / "tuned"
@@ -309,8 +345,10 @@ def test_bad_config_is_rejected(tmp_path):
         TrainConfig(crop=30).validate()
     with pytest.raises(BadInput, match="student-steps"):
         TrainConfig(mode="distill", student_steps=8).validate()
-    with pytest.raises(BadInput, match="detail-weight and --gate-weight must not be negative"):
+    with pytest.raises(BadInput, match="detail-weight, --state-weight and --gate-weight must not be negative"):
         TrainConfig(mode="distill", detail_weight=-1).validate()
+    with pytest.raises(BadInput, match="must not be negative"):
+        TrainConfig(mode="distill", state_weight=-1).validate()
     with pytest.raises(BadInput, match="needs --init"):
         TrainConfig(mode="distill", teacher_weight=0).validate()
     with pytest.raises(BadInput, match="data-weight above 0"):
