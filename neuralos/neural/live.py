@@ -468,6 +468,10 @@ class LiveRenderer:
         self._margin_override, self._whole_override = margin, whole_frame
         self.renderer = None
         self.frames = 0
+        self.warm_up = True                   # LiveWorker paints the shapes input will need while it is idle
+        self._warm: set[tuple[int, int]] = set()
+        self._warm_queue: list[tuple[int, int]] = []
+        self._warm_scene: Scene | None = None
         self._lock = threading.RLock()
         self.set_renderer(renderer, reason=reason, model_id=model_id)
 
@@ -487,6 +491,7 @@ class LiveRenderer:
             self.device = _device_of(renderer)
             self.whole_frame = bool(self._whole_override if self._whole_override is not None
                                     else self.device.startswith("cuda"))
+            self._warm, self._warm_queue, self._warm_scene = set(), [], None
             self.reset()
             if renderer is None:
                 self.policy.disable(self.load_reason)
@@ -598,6 +603,50 @@ class LiveRenderer:
         self.last_scene, self.last_frame = scene, out
         return frame
 
+    def input_shapes(self, scene: Scene) -> list[tuple[int, int]]:
+        """The context box sizes (w, h) that hovering, pressing or focusing the interactive components of
+        `scene` paints: each component's box and each of its parts' (a check box's indicator), grown as
+        `changed_regions` and `plan_contexts` grow them; largest first."""
+        canvas = Box(0, 0, scene.width, scene.height)
+        shapes: set[tuple[int, int]] = set()
+        for n in scene.nodes:
+            if not n.interactive or n.clip is None:
+                continue
+            for box in [n.clip, *(p.box.intersect(n.clip) for p in n.parts)]:
+                region = box.grow(self.paste_margin).intersect(canvas) if box is not None else None
+                if region is not None:
+                    shapes.update((c.w, c.h) for c, _ in plan_contexts([region], canvas, self.margin, self.step))
+        small = WHOLE_FRAME_SHARE * canvas.w * canvas.h
+        return sorted((s for s in shapes if s[0] * s[1] < small), key=lambda s: -s[0] * s[1])
+
+    def warm_up_next(self) -> bool:
+        """Paint once, on zero maps, the next size in `input_shapes(last scene)` not painted yet; False when none
+        is left. A size's first paint builds its kernels (oneDNN on a CPU: about twice a later paint, 47 against
+        24 ms for a button's context on the AMX Xeon), which would otherwise land on the first hover of each
+        button. Only for a NeuralRenderer painting regions; nothing is cached or shown."""
+        import torch
+
+        from neuralos.neural.conditioning import CONDITIONING_CHANNELS
+
+        with self._lock:
+            if not (self.warm_up and self.regional and not self.whole_frame and self.neural_active
+                    and hasattr(self.renderer, "paint") and self.last_scene is not None):
+                return False
+            scene = self.last_scene
+            if scene is not self._warm_scene:
+                self._warm_scene = scene
+                self._warm_queue = [s for s in self.input_shapes(scene) if s not in self._warm]
+            if not self._warm_queue:
+                return False
+            w, h = self._warm_queue.pop(0)
+            self._warm.add((w, h))
+            try:
+                self.renderer.paint(torch.zeros(CONDITIONING_CHANNELS, h, w), Box(0, 0, w, h), scene.width,
+                                    scene.height)
+            except Exception as e:      # the real paint of this size will meet it, and fall back
+                log.warning("warming the neural renderer up at %dx%d failed: %s", w, h, _fault(e))
+            return True
+
     def _whole_is_cheaper(self, regions: list[Box], canvas: Box) -> bool:
         area = sum(c.w * c.h for c, _ in plan_contexts(regions, canvas, self.margin, self.step))
         return area >= WHOLE_FRAME_SHARE * canvas.w * canvas.h
@@ -664,6 +713,7 @@ class LiveRenderer:
             key = self._key(scene, p, ctx)
             painted = self.cache.get(key)
             if painted is None:
+                self._warm.add((ctx.w, ctx.h))
                 try:
                     cond = build_conditioning(scene, p, region=ctx)
                     painted = self.renderer.paint(cond, ctx, scene.width, scene.height)
@@ -846,10 +896,20 @@ class LiveWorker:
                         self.on_result(result)
                     except Exception:
                         log.exception("live render result callback failed")
+                self._warm_up()                  # still busy: wait_idle waits for it too
             finally:
                 with self._cv:
                     self._busy = False
                     self._cv.notify_all()
+
+    def _warm_up(self) -> None:
+        """While nothing is pending, paint the sizes input will need (`LiveRenderer.warm_up_next`), one at a
+        time, so that a request waits for at most one of them."""
+        try:
+            while self._pending is None and not self._closed and self.live.warm_up_next():
+                pass
+        except Exception:
+            log.exception("warming the neural renderer up failed")
 
     def _emergency(self, req: _Request, e: Exception) -> LiveFrame:
         scene = req.scene

@@ -338,6 +338,69 @@ def test_stale_requests_are_dropped_latest_wins():
     assert results[-1].scene is scenes[4] and results[-1].submitted is not None
 
 
+def _sizes(r):
+    return [(b.w, b.h) for b, _ in r.previous_used]
+
+
+def test_the_idle_worker_paints_each_size_input_will_need_once_before_the_input_comes():
+    r = tiny_renderer(cls=Recording)
+    live = L.LiveRenderer(r)
+    worker = L.LiveWorker(live, lambda f: None)
+    s0 = two_buttons()
+    try:
+        worker.submit(s0)
+        assert worker.wait_idle(60)                   # idle only once the warm-up is done
+        warm = live.input_shapes(s0)
+        assert _sizes(r)[0] == (800, 600) and sorted(_sizes(r)[1:]) == sorted(warm)   # the frame, then each size once
+        assert len(set(warm)) == len(warm) >= 2 and all(w * h < 800 * 600 * L.WHOLE_FRAME_SHARE for w, h in warm)
+        r.previous_used.clear()
+        for hover in (("tl",), ("br",), ()):
+            worker.submit(two_buttons(hover=hover))
+            assert worker.wait_idle(60)
+        assert _sizes(r) and set(_sizes(r)) <= set(warm)   # hovering paints sizes already warm, and warms nothing new
+    finally:
+        worker.close()
+    cold = tiny_renderer(cls=Recording)
+    live = L.LiveRenderer(cold)
+    live.warm_up = False
+    worker = L.LiveWorker(live, lambda f: None)
+    try:
+        worker.submit(s0)
+        assert worker.wait_idle(60)
+    finally:
+        worker.close()
+    assert _sizes(cold) == [(800, 600)]
+
+
+def test_a_request_waits_for_at_most_one_warm_up_paint():
+    started, submitted = threading.Event(), threading.Event()
+    paints = []
+
+    class Slow(NeuralRenderer):
+        def paint(self, cond, box, width, height):
+            warm = not bool(np.asarray(cond).any())       # warm-ups paint zero maps
+            paints.append("warm" if warm else "real")
+            if warm and not started.is_set():
+                started.set()
+                assert submitted.wait(30)                 # the request arrives during this warm-up paint
+            return super().paint(cond, box, width, height)
+
+    r = tiny_renderer(cls=Slow)
+    live = L.LiveRenderer(r)
+    results = []
+    worker = L.LiveWorker(live, results.append)
+    try:
+        worker.submit(two_buttons())
+        assert started.wait(60)
+        worker.submit(two_buttons(hover=("tl",)))
+        submitted.set()
+        assert worker.wait_idle(60)
+    finally:
+        worker.close()
+    assert [f.seq for f in results] == [1, 2] and results[1].regions
+    assert paints[:3] == ["real", "warm", "real"]   # served right after the warm-up paint it met
+
+
 # --- faults ----------------------------------------------------------------------------------------------------
 
 class Faulty(NeuralRenderer):
