@@ -519,6 +519,33 @@ def test_opening_a_window_repaints_that_window_not_the_canvas():
     assert L.dirty_regions(dark, s1) == [Box(0, 0, 640, 480)]            # a theme change repaints everything
 
 
+def test_a_window_that_opens_closes_or_moves_is_repainted_whole_without_building_its_maps(monkeypatch):
+    from neuralos.neural import conditioning as C
+    s0 = two_buttons(640, 480)
+    win, there = Box(300, 200, 200, 120), Box(320, 210, 200, 120)
+    s1 = Scene(640, 480, s0.theme, [*s0.nodes, SceneNode("new/@window", "new", "window", "window", win, win,
+                                                         window="new")])
+    s2 = Scene(640, 480, s0.theme, [*s0.nodes, SceneNode("new/@window", "new", "window", "window", there, there,
+                                                         window="new")])
+    for after, before, box in ((s1, s0, win), (s0, s1, win), (s2, s1, there)):   # its maps differ to its edges
+        differs = np.any(C.build_conditioning(after, None, region=box)[:C.PREVIOUS_SLICE.start] !=
+                         C.build_conditioning(before, None, region=box)[:C.PREVIOUS_SLICE.start], axis=0)
+        assert differs[0].any() and differs[-1].any() and differs[:, 0].any() and differs[:, -1].any()
+    built = []
+    real = C.build_conditioning
+    monkeypatch.setattr(C, "build_conditioning", lambda *a, **k: built.append(k.get("region")) or real(*a, **k))
+    assert L.changed_regions(s1, s0) == [win] and L.changed_regions(s0, s1) == [win]   # opened, closed
+    assert set(L.changed_regions(s2, s1)) == {win, there} or L.changed_regions(s2, s1) == [win.union(there)]
+    assert not built                                                                    # no maps built for it
+    assert L.changed_regions(with_states(s1, "s/tl", {"hovered"}), s1) and built          # other changes: shrunk
+    built.clear()      # a window opening over a small change next to it (a hover that ends): kept whole
+    near = Scene(640, 480, s0.theme, [*s0.nodes, button("x", 280, 180, {"hovered"})])
+    s3 = Scene(640, 480, s0.theme, [*s0.nodes, button("x", 280, 180), *s1.nodes[len(s0.nodes):]])
+    (box,) = L.dirty_regions(s3, near)
+    assert box != win and win.w * win.h >= L.WINDOW_SPAN * box.w * box.h
+    assert L.changed_regions(s3, near) == [box] and not built
+
+
 def test_changed_regions_shrink_to_where_the_conditioning_maps_differ():
     from neuralos.neural.conditioning import PREVIOUS_SLICE, build_conditioning
 
