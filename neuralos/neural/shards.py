@@ -345,7 +345,7 @@ def choose_crop(scene: Scene, crop: tuple[int, int], rng: np.random.Generator, c
     return Box(x, y, cw, ch)
 
 
-STATE_MASK_GROW = 3   # pixels around a stateful box: a focus ring is drawn 2.5 px outside its indicator or field
+STATE_MASK_GROW = 3   # pixels around a stateful box: a check box or radio button draws its focus ring 2.5 px out
 
 
 def state_mask(scene: Scene, box: Box) -> np.ndarray:
