@@ -273,27 +273,18 @@ def summarize(per_case: list[dict], comps: list[dict], times: list[float], stab_
                     "cer": M.summarize([o["cer"] for o in ocr if o["cer"] is not None])}
     elif ocr:
         s["ocr"] = {"available": False, "reason": next(o.get("reason") for o in ocr if not o.get("available"))}
-    by_role: dict[str, dict] = {}
     by_state = {"in_a_state": {"count": 0, "wrong": 0}, "plain": {"count": 0, "wrong": 0}}
-    for x in comps:
-        for r in (by_role.setdefault(x["role"], {"count": 0, "wrong": 0}),
-                  by_state["in_a_state" if x["states"] else "plain"]):
-            r["count"] += 1
-            r["wrong"] += not x["ok"]
+    by_state.update(_tally(comps, "ok", lambda x: "in_a_state" if x["states"] else "plain"))
     s["components"] = {"count": len(comps), "wrong": sum(not x["ok"] for x in comps),
                        "right_fraction": (1 - sum(not x["ok"] for x in comps) / len(comps)) if comps else None,
-                       "by_role": by_role, "by_state": by_state}
+                       "by_role": _tally(comps, "ok", lambda x: x["role"]), "by_state": by_state}
     if told is not None:
-        roles: dict[str, dict] = {}
-        for x in told:
-            r = roles.setdefault(x["role"], {"count": 0, "wrong": 0})
-            r["count"] += 1
-            r["wrong"] += not x["right"]
         right = sum(x["right"] for x in told)
         s["state_check"] = {"components": len(told), "right": right,
                             "right_fraction": right / len(told) if told else None,
                             "tests": sum(len(x["tests"]) for x in told),
-                            "min_margin": min((x["margin"] for x in told), default=None), "by_role": roles}
+                            "min_margin": min((x["margin"] for x in told), default=None),
+                            "by_role": _tally(told, "right", lambda x: x["role"])}
     for name, st in (("temporal_full", stab_full), ("temporal_regions", stab_regions)):
         if st:
             s[name] = {"sequences": len(st),
@@ -308,6 +299,16 @@ def _pooled_psnr(mses: list[float]) -> float | None:
     if not mses:
         return None
     return M.psnr_from_mse(float(np.mean(mses)))
+
+
+def _tally(items: list[dict], ok: str, group: Callable[[dict], str]) -> dict[str, dict]:
+    """{group: {"count", "wrong"}} of component checks, wrong where `item[ok]` is false."""
+    out: dict[str, dict] = {}
+    for x in items:
+        t = out.setdefault(group(x), {"count": 0, "wrong": 0})
+        t["count"] += 1
+        t["wrong"] += not x[ok]
+    return out
 
 
 def target_report(summary: dict, steps: int | None) -> dict:

@@ -144,8 +144,9 @@ def check(reference: np.ndarray, scene: Scene, neural: np.ndarray, alts: list[Al
             alt = a.frame[sl]
             if _signature(other) == _signature(n) or np.array_equal(alt, ref):
                 continue    # not another state of this component, or one that looks the same
+            d_alt = mse(neu, alt)
             tests.append({"other": a.label, "states": sorted(other.states) if other else None,
-                          "mse_other": mse(neu, alt), "ok": d_ref < mse(neu, alt)})
+                          "mse_other": d_alt, "ok": d_ref < d_alt})
         if tests:
             out.append({"key": n.key, "role": n.role, "states": sorted(n.states), "box": [box.x, box.y, box.w, box.h],
                         "mse": d_ref, "tests": tests, "right": all(t["ok"] for t in tests),
