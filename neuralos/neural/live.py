@@ -11,7 +11,10 @@ What one `render()` does:
 1. **Only what changed.** The dirty regions are the scene diff against the scene of the last frame
    (`dirty_regions`: `Scene.dirty_regions`, where a window's own colour repaints only that window), each
    shrunk to where the model's conditioning maps really differ (`changed_regions`: a typed character, not
-   the whole field), grown by `PASTE_MARGIN`, plus regions a fault left to the widgets (they are retried). Only they are
+   the whole field), grown by `PASTE_MARGIN`, then, when the widget renderer's frames of both scenes are given,
+   shrunk again to where those differ (`reference_regions`: hovering a check box's row repaints its indicator,
+   hovering a text field nothing), plus regions a fault left to the widgets (they are retried). The widget pixels
+   only say where to paint, never what: the model's input holds none. Only these regions are
    repainted; every pixel outside them is the last frame's, bit for bit. No previous frame (the first
    one, a resize, a theme change, a renderer switch): the whole frame.
 2. **Enough context.** A region is rendered from the conditioning of a larger *context box*: the
@@ -223,6 +226,21 @@ def changed_regions(scene: Scene, previous: Scene | None, margin: int = 0,
     return merge_boxes([g for g in (o.grow(margin).intersect(canvas) for o in out) if g is not None])
 
 
+def reference_regions(regions: list[Box], before: np.ndarray, after: np.ndarray, margin: int = 0) -> list[Box]:
+    """`regions` shrunk to where two widget frames (the reference renderer's pixels of the last scene and of this
+    one) differ: each region to the bounding box of its differing pixels, grown by `margin` but kept inside the
+    region; a region where they do not differ is dropped. Hovering a check box's row changes the maps over the
+    whole row, the widget renderer only the indicator; hovering a text field changes no pixel at all."""
+    out = []
+    for r in regions:
+        differs = np.any(before[r.y:r.bottom, r.x:r.right] != after[r.y:r.bottom, r.x:r.right], axis=2)   # (h, w)
+        rows, cols = np.flatnonzero(differs.any(axis=1)), np.flatnonzero(differs.any(axis=0))
+        if rows.size:
+            box = Box(r.x + int(cols[0]), r.y + int(rows[0]), int(cols[-1] - cols[0]) + 1, int(rows[-1] - rows[0]) + 1)
+            out.append(box.grow(margin).intersect(r))
+    return merge_boxes(out)
+
+
 def _base_theme(theme: dict) -> dict:
     return {k: v for k, v in theme.items() if k != "surface_primary"}
 
@@ -412,8 +430,9 @@ class _Widgets:
 
 class PendingFrame:
     """The widget frame of a submitted scene, grabbed by the GUI thread *after* `LiveWorker.submit`, while the
-    worker already paints (on two cores the grab, 1.5-10 ms, leaves the input-to-pixels path). Pass it as
-    `widgets`; the worker calls it, and so waits for the grab, only when it needs widget pixels (a fault)."""
+    worker already works out the changed regions (on two cores the grab, 1.5-10 ms, then mostly leaves the
+    input-to-pixels path). Pass it as `widgets`; the worker waits for the grab when it compares widget frames
+    (`reference_regions`) or needs widget pixels (a fault)."""
 
     timeout_s = 10.0
 
@@ -480,6 +499,7 @@ class LiveRenderer:
         self.renderer = None
         self.frames = 0
         self.warm_up = True                   # LiveWorker paints the shapes input will need while it is idle
+        self.reference_diff = True            # repaint only where the widget frames changed too (`reference_regions`)
         self._warm: set[tuple[int, int]] = set()
         self._warm_queue: list[tuple[int, int]] = []
         self._warm_scene: Scene | None = None
@@ -518,6 +538,7 @@ class LiveRenderer:
             self._cond = None                    # whole-frame conditioning kept between frames
             self._cond_scene: Scene | None = None
             self._neural_frame = False           # last_frame is (mostly) the model's
+            self._last_widgets: np.ndarray | None = None   # the widget frame of last_scene, when it was given
 
     @property
     def neural_active(self) -> bool:
@@ -541,7 +562,7 @@ class LiveRenderer:
     def render(self, scene: Scene, widgets=None, seq: int = 0, submitted: float | None = None,
                deadline_ms: float | None = None, full_deadline_ms: float | None = None) -> LiveFrame:
         """The next frame for `scene`. `widgets`: the widget renderer's frame of the same scene, or a function
-        returning it (called only when some pixels must come from the widgets). With `deadline_ms` (and
+        returning it (called once: for `reference_regions`, and for the pixels of regions that fall back). With `deadline_ms` (and
         `submitted`, the perf_counter() time of the request), a frame ready later than that after the request
         (`full_deadline_ms` for whole frames) counts as a miss for the fallback policy."""
         with self._lock:
@@ -583,11 +604,14 @@ class LiveRenderer:
             regions, full = [canvas], True
         else:
             regions = changed_regions(scene, self.last_scene, margin=self.paste_margin)
+            widgets = self._reference(src) if self._last_widgets is not None else None
+            if widgets is not None and not any(r == canvas for r in regions):
+                regions = reference_regions(regions, self._last_widgets, widgets, self.paste_margin)
             if self.repair:
                 regions = merge_boxes([*regions, *self.repair])
             full = any(r == canvas for r in regions)
         if not regions:
-            self.last_scene = scene
+            self.last_scene, self._last_widgets = scene, self._reference(src)
             return LiveFrame(prev, scene, seq, [], [], [], False, "neural", None)
         if full:
             regions = [canvas]
@@ -611,8 +635,20 @@ class LiveRenderer:
             self.repair = [canvas]
         else:
             self._neural_frame = True
+            self._last_widgets = self._reference(src)      # after painting: a first frame does not wait for the grab
         self.last_scene, self.last_frame = scene, out
         return frame
+
+    def _reference(self, src: _Widgets) -> np.ndarray | None:
+        """The widget frame of the scene being painted, for `reference_regions`; None when it is off or there is
+        none (no widgets given, or the grab failed: the maps alone then say what to repaint)."""
+        if not self.reference_diff or src.source is None:
+            return None
+        try:
+            return src.frame()
+        except Exception as e:
+            log.debug("no widget frame to compare: %s", first_line(e))
+            return None
 
     def input_shapes(self, scene: Scene) -> list[tuple[int, int]]:
         """The context box sizes (w, h) that hovering, pressing or focusing the interactive components of

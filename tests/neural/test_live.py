@@ -1,10 +1,13 @@
 """LiveRenderer: dirty regions only, bit-exact reuse, latest-wins worker, per-region and per-session fallback."""
 import dataclasses
 import threading
+import zlib
 
 import numpy as np
 import pytest
 import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from neuralos.neural import live as L
 from neuralos.neural.pipeline import UIRenderPipeline, default_scheduler
@@ -64,11 +67,23 @@ def outside(frame_boxes, shape):
     return mask
 
 
-WIDGETS = 200   # the stand-in widget renderer paints every pixel this grey
+WIDGETS = 200   # the stand-in widget renderer's background grey
 
 
 def widgets_of(scene):
-    return np.full((scene.height, scene.width, 3), WIDGETS, np.uint8)
+    """A stand-in widget renderer: grey, with each window and component a flat box whose shade depends on its key,
+    states and text, so that (as with the real one) two scenes' frames differ where a component's look changed."""
+    frame = np.full((scene.height, scene.width, 3), WIDGETS, np.uint8)
+    for n in scene.nodes:
+        if n.clip is not None and n.role != "desktop":
+            frame[n.clip.y:n.clip.bottom, n.clip.x:n.clip.right] = zlib.crc32(
+                repr((n.key, sorted(n.states), n.text)).encode()) % WIDGETS
+    return frame
+
+
+def shows_widgets(frame, scene, box):
+    """Whether `frame` holds the widget renderer's pixels of `scene` over `box`."""
+    return np.array_equal(frame[box.y:box.bottom, box.x:box.right], widgets_of(scene)[box.y:box.bottom, box.x:box.right])
 
 
 # --- geometry ------------------------------------------------------------------------------------------------
@@ -125,7 +140,8 @@ def test_a_model_folder_can_declare_its_context_margin(tmp_path):
     live.render(s0, widgets_of(s0))
     painted, paint = [], loaded.paint
     loaded.paint = lambda cond, box, w, h: painted.append(box) or paint(cond, box, w, h)
-    f1 = live.render(with_states(s0, "s/tl", {"hovered"}), widgets_of(s0))
+    s1 = with_states(s0, "s/tl", {"hovered"})
+    f1 = live.render(s1, widgets_of(s1))
     assert f1.renderer == "neural" and len(painted) == 1
     reach = 24 + L.PASTE_MARGIN + L.BUCKET      # margin, paste margin, rounding up to the size bucket
     assert painted[0].w <= 60 + 2 * reach and painted[0].h <= 24 + 2 * reach
@@ -426,15 +442,15 @@ def test_an_exception_in_one_region_paints_that_region_with_widgets_and_it_is_re
     (bad,) = f1.widget_regions
     (good,) = f1.neural_regions
     assert bad.intersect(r.bad) is not None and good.intersect(r.bad) is None
-    assert (f1.frame[bad.y:bad.bottom, bad.x:bad.right] == WIDGETS).all()           # widget pixels there
-    assert not (f1.frame[good.y:good.bottom, good.x:good.right] == WIDGETS).all()   # the model's elsewhere
+    assert shows_widgets(f1.frame, s1, bad)                                         # widget pixels there
+    assert not shows_widgets(f1.frame, s1, good)                                    # the model's elsewhere
     keep = outside(f1.regions, f1.frame.shape)
     assert np.array_equal(f1.frame[keep], f0.frame[keep])
     assert live.policy.consecutive == 1
     r.bad = None
     f2 = live.render(s1, widgets_of(s1))                            # nothing new in the scene: the repair
     assert f2.regions == [bad] and f2.renderer == "neural" and f2.reason is None
-    assert not (f2.frame[bad.y:bad.bottom, bad.x:bad.right] == WIDGETS).all()
+    assert not shows_widgets(f2.frame, s1, bad)
     assert live.policy.consecutive == 0
 
 
@@ -452,17 +468,17 @@ def test_non_finite_output_falls_back_then_the_session_then_neural_is_retried_af
         f = live.render(s, widgets_of(s))
         assert f.renderer == "widgets" and "non-finite" in f.reason                 # every frame still arrives
         b = f.widget_regions[0]
-        assert (f.frame[b.y:b.bottom, b.x:b.right] == WIDGETS).all()                # and shows the change
+        assert shows_widgets(f.frame, s, b)                                         # and shows the change
     assert live.policy.retry_in() == 5 and "3 failures in a row" in live.session_reason
     f = live.render(scenes[3], widgets_of(scenes[3]))
-    assert f.renderer == "widgets" and f.full and (f.frame == WIDGETS).all()       # the session is on widgets
+    assert f.renderer == "widgets" and f.full and np.array_equal(f.frame, widgets_of(scenes[3]))   # on widgets
     with torch.no_grad():
         r.model.refine[-1].bias.copy_(saved)
     clock.t = 4.9
     assert not live.neural_active
     clock.t = 5.1
     f = live.render(scenes[4], widgets_of(scenes[4]))                             # retried: a whole frame
-    assert f.renderer == "neural" and f.full and f.reason is None and not (f.frame == WIDGETS).all()
+    assert f.renderer == "neural" and f.full and f.reason is None and not np.array_equal(f.frame, widgets_of(scenes[4]))
     assert live.policy.retries == 1 and live.session_reason is None
 
 
@@ -470,7 +486,7 @@ def test_no_model_paints_widgets_and_says_why():
     live = L.LiveRenderer(None, reason="no usable neural renderer model: nothing installed")
     s = two_buttons(160, 120)
     f = live.render(s, lambda: widgets_of(s))
-    assert f.renderer == "widgets" and (f.frame == WIDGETS).all()
+    assert f.renderer == "widgets" and np.array_equal(f.frame, widgets_of(s))
     assert f.reason == "no usable neural renderer model: nothing installed"
     assert live.describe().startswith("widgets (fallback: no usable")
 
@@ -592,29 +608,95 @@ def test_clicking_a_check_box_repaints_its_indicator_not_its_row():
     assert region.w <= indicator.w + 2 and region.h <= indicator.h + 2 and 4 * region.w < check.box.w
 
 
-def test_the_worker_paints_before_the_widget_frame_is_grabbed_and_waits_for_it_only_on_a_fault():
-    r = tiny_renderer(cls=Faulty)
+class Announcing(Faulty):
+    """A Faulty renderer that sets `started` when a paint begins."""
+
+    started: threading.Event | None = None
+
+    def paint(self, cond, box, width, height):
+        if self.started is not None:
+            self.started.set()
+        return super().paint(cond, box, width, height)
+
+
+def test_the_worker_paints_the_first_frame_before_the_widget_frame_is_grabbed_and_later_ones_wait_for_it():
+    """The first frame needs no widget pixels to paint; a later one compares the widget frames (and a fault takes
+    its pixels from them), so it waits for the grab."""
+    r = tiny_renderer(cls=Announcing)
+    r.started = threading.Event()
     results = []
     done = threading.Event()
-    worker = L.LiveWorker(L.LiveRenderer(r), lambda f: (results.append(f), done.set()))
+    live = L.LiveRenderer(r)
+    live.warm_up = False                               # no idle paints: `started` means this request's paint
+    worker = L.LiveWorker(live, lambda f: (results.append(f), done.set()))
     s0 = two_buttons()
     try:
-        first = L.PendingFrame()                       # never grabbed: a neural frame needs no widget pixels
+        first = L.PendingFrame()
         worker.submit(s0, first)
+        assert r.started.wait(30)                      # painting, with no widget frame grabbed yet
+        first.set_from(lambda: widgets_of(s0))
         assert done.wait(30) and results[0].renderer == "neural"
         done.clear()
+        r.started.clear()
         r.bad = Box(700, 500, 100, 100)
         s1 = two_buttons(hover=("br",))
         late = L.PendingFrame()
         worker.submit(s1, late)
-        assert not done.wait(0.3)                      # the fault needs the widget pixels: it waits for the grab
+        assert not r.started.wait(0.3) and not done.is_set()   # where to paint waits for the widget frame
         assert late.set_from(lambda: widgets_of(s1)).shape == (600, 800, 3)
         assert done.wait(30)
         assert results[1].renderer == "widgets" and results[1].widget_regions
         (bad,) = results[1].widget_regions
-        assert (results[1].frame[bad.y:bad.bottom, bad.x:bad.right] == WIDGETS).all()
+        assert shows_widgets(results[1].frame, s1, bad)
     finally:
         worker.close()
+
+
+def test_only_where_the_widget_frames_differ_is_repainted():
+    """The maps mark a hovered button's whole box; the model repaints only where the widget renderer's frames of
+    the two scenes differ (grown by the paste margin), and nothing where they do not. Without widget frames, or
+    when the grab fails, the maps alone decide."""
+    r = tiny_renderer(steps=1)
+    live = L.LiveRenderer(r)
+    s0 = two_buttons()
+    w0 = widgets_of(s0)
+    f0 = live.render(s0, w0)
+    s1 = with_states(s0, "s/tl", {"hovered"})
+    tl = next(n for n in s1.nodes if n.key == "s/tl").clip
+    w1 = w0.copy()
+    w1[tl.y + 4:tl.y + 10, tl.x + 5:tl.x + 15] = 7            # the widgets change a 10x6 patch of the button
+    f1 = live.render(s1, w1)
+    m = L.PASTE_MARGIN
+    assert f1.regions == [Box(tl.x + 5 - m, tl.y + 4 - m, 10 + 2 * m, 6 + 2 * m)] and f1.neural_regions == f1.regions
+    keep = outside(f1.regions, f1.frame.shape)
+    assert np.array_equal(f1.frame[keep], f0.frame[keep])
+    s2 = with_states(s1, "s/br", {"hovered"})
+    f2 = live.render(s2, w1)                                    # the maps changed, the widget pixels did not
+    assert f2.regions == [] and f2.frame is f1.frame
+    s3 = with_states(s2, "s/br", ())
+    br = next(n for n in s3.nodes if n.key == "s/br").clip
+    for widgets in (None, lambda: (_ for _ in ()).throw(RuntimeError("grab failed"))):
+        f3 = live.render(s3 if widgets is None else s2, widgets)
+        (region,) = f3.regions                                  # the whole button, as the maps say
+        assert region.intersect(br) == br and f3.renderer == "neural" and f3.reason is None
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 39), st.integers(0, 29), st.integers(1, 12), st.integers(1, 12)),
+                max_size=4),
+       st.lists(st.tuples(st.integers(0, 39), st.integers(0, 29)), max_size=6))
+def test_reference_regions_cover_every_differing_pixel_of_the_regions_and_stay_inside_them(boxes, changed):
+    before = np.zeros((30, 40, 3), np.uint8)
+    after = before.copy()
+    for x, y in changed:
+        after[y, x, 1] = 9
+    canvas = Box(0, 0, 40, 30)
+    regions = L.merge_boxes([b for b in (Box(*t).intersect(canvas) for t in boxes) if b is not None])
+    out = L.reference_regions(regions, before, after, margin=2)
+    for b in out:
+        assert any(r.intersect(b) == b for r in regions)
+    for x, y in changed:
+        assert any(r.contains(x, y) for r in regions) == any(b.contains(x, y) for b in out)
 
 
 def test_a_failed_or_missing_grab_reaches_the_worker_as_an_error():
