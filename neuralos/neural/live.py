@@ -62,7 +62,8 @@ from neuralos.scene import Box, Scene, merge_boxes
 log = logging.getLogger(__name__)
 
 PASTE_MARGIN = 2          # px repainted around a changed node: its anti-aliased edge meets its neighbours
-BUCKET = 32               # context boxes are rounded up to multiples of this (fewer distinct shapes)
+BUCKET = 16               # context boxes are rounded up to multiples of this (fewer distinct shapes; the idle
+                          # warm-up builds the kernels of input's shapes, so 32 only cost pixels: run R)
 WHOLE_FRAME_SHARE = 0.6   # on a CPU, context boxes covering more than this share of the canvas: one whole frame
 MAX_MISSES = 3            # consecutive faulty or late frames before the session paints with widgets
 COOLDOWN_S = 10.0         # how long the session stays on widgets before the neural renderer is retried
