@@ -12,7 +12,7 @@ What one `render()` does:
    (`dirty_regions`: `Scene.dirty_regions`, where a window's own colour repaints only that window), each
    shrunk to where the model's conditioning maps really differ (`changed_regions`: a typed character, not
    the whole field), grown by `PASTE_MARGIN`, then, when the widget renderer's frames of both scenes are given,
-   shrunk again to where those differ (`reference_regions`: hovering a check box's row repaints its indicator,
+   shrunk again to where those differ (`reference_regions`: hovering a window's close button repaints the button,
    hovering a text field nothing), plus regions a fault left to the widgets (they are retried). The widget pixels
    only say where to paint, never what: the model's input holds none. Only these regions are
    repainted; every pixel outside them is the last frame's, bit for bit. No previous frame (the first
@@ -230,8 +230,9 @@ def changed_regions(scene: Scene, previous: Scene | None, margin: int = 0,
 def reference_regions(regions: list[Box], before: np.ndarray, after: np.ndarray, margin: int = 0) -> list[Box]:
     """`regions` shrunk to where two widget frames (the reference renderer's pixels of the last scene and of this
     one) differ: each region to the bounding box of its differing pixels, grown by `margin` but kept inside the
-    region; a region where they do not differ is dropped. Hovering a check box's row changes the maps over the
-    whole row, the widget renderer only the indicator; hovering a text field changes no pixel at all."""
+    region; a region where they do not differ is dropped. The maps mark a state over more than the widget renderer
+    changes: hovering a text field, a date input or a slider changes no widget pixel at all, and hovering a window's
+    close button changes only the button."""
     out = []
     for r in regions:
         differs = np.any(before[r.y:r.bottom, r.x:r.right] != after[r.y:r.bottom, r.x:r.right], axis=2)   # (h, w)
