@@ -123,6 +123,7 @@ def run(options: ShellOptions, explicit: set[str] = frozenset(),
     from PySide6.QtCore import QCoreApplication, QEvent, QTimer
 
     from neuralos.journal import Journal, JournalBusy
+    from neuralos.widgets.collector import collect_on_gui_thread
     from shell import single
     from shell.agent import stdin_is_agent
 
@@ -147,6 +148,7 @@ def run(options: ShellOptions, explicit: set[str] = frozenset(),
         raise NeuralosError(guard.error)
 
     restore_signals = _quit_on_signals(app)
+    collect_on_gui_thread(app)            # workers must not destroy widgets (neuralos/widgets/collector.py)
     window = None
     try:
         try:

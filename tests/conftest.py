@@ -1,4 +1,6 @@
-"""Test-wide settings: Qt offscreen, user dirs isolated in a temp folder, shared example paths."""
+"""Test-wide settings: Qt offscreen, user dirs isolated in a temp folder, shared example paths, garbage collected
+on the main thread only."""
+import gc
 import os
 import tempfile
 from pathlib import Path
@@ -13,6 +15,12 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("NEURALOS_SHIPPED_MODELS", tempfile.mkdtemp(prefix="neuralos-no-shipped-models-"))
 
 from neuralos.resources import A2UI_SPEC  # noqa: E402
+from neuralos.widgets.collector import collect_due  # noqa: E402
+
+# A widget a test left behind, collected later on a worker thread (a model loader, the live renderer), deadlocks
+# there (neuralos/widgets/collector.py). Tests collect at their teardown on the main thread instead, and the
+# shell and playback collect from a timer on the GUI thread.
+gc.disable()
 
 EXAMPLES = sorted((A2UI_SPEC / "catalogs" / "basic" / "examples").glob("*.json"))
 MINIMAL_EXAMPLES = sorted((A2UI_SPEC / "catalogs" / "minimal" / "examples").glob("*.json"))
@@ -26,6 +34,7 @@ def _isolated_user_dirs(tmp_path, monkeypatch):
         monkeypatch.setenv(var, str(tmp_path / var.lower()))
     monkeypatch.delenv("NEURALOS_MODELS", raising=False)
     yield
+    collect_due()
 
 
 @pytest.fixture

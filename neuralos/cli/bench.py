@@ -574,8 +574,11 @@ def play_latency(size, model, quick: bool, progress, label: str) -> dict:
     """Play the latency script with one renderer (model None: widgets); per kind the latencies in ms."""
     from neuralos.a2ui.io import load_messages
     from neuralos.resources import A2UI_SPEC
+    from neuralos.widgets.app import ensure_app
+    from neuralos.widgets.collector import collect_on_gui_thread
     from neuralos.widgets.input import InputRouter
 
+    collect_on_gui_thread(ensure_app())      # the render worker must not destroy a widget (collector.py says why)
     background = load_messages(str(A2UI_SPEC / "catalogs" / "basic" / "examples" / "09_login-form.json"))
     opened = load_messages(str(A2UI_SPEC / "catalogs" / "basic" / "examples" / "07_task-card.json"))
     open_sid = next(m["createSurface"]["surfaceId"] for m in opened if "createSurface" in m)

@@ -202,8 +202,10 @@ class PlaybackRunner:
         random.seed(self.seed)
         np.random.seed(self.seed % 2**32)
         from neuralos.widgets.app import ensure_app
+        from neuralos.widgets.collector import collect_on_gui_thread
 
         self.app = ensure_app()
+        collect_on_gui_thread(self.app)     # planner threads must not destroy widgets (collector.py says why)
         from neuralos.widgets.input import InputRouter
 
         if self._external_canvas is not None:

@@ -1,0 +1,66 @@
+"""Garbage collected on the GUI thread only: a widget left in a reference cycle is never destroyed by a worker."""
+import gc
+import threading
+import time
+import weakref
+
+from PySide6.QtWidgets import QWidget
+
+from neuralos.widgets.collector import collect_due, collect_on_gui_thread
+
+
+class Cycle:
+    """A reference cycle that notes the thread it was destroyed on."""
+
+    destroyed_on: list[str] = []
+
+    def __init__(self):
+        self.me = self
+
+    def __del__(self):
+        Cycle.destroyed_on.append(threading.current_thread().name)
+
+
+def test_collect_due_collects_the_oldest_generation_past_its_threshold():
+    old = gc.get_threshold()
+    try:
+        gc.collect()
+        gc.set_threshold(50, 1000, 1000)
+        assert collect_due() == -1                          # nothing allocated since the full collection
+        ref = weakref.ref(Cycle())
+        kept = [[] for _ in range(60)]                      # past generation 0's threshold
+        assert isinstance(ref(), Cycle)
+        assert collect_due() == 0
+        assert ref() is None and gc.get_count()[0] < 50
+        del kept
+    finally:
+        gc.set_threshold(*old)
+
+
+def test_a_worker_allocating_never_collects_a_widget_and_the_gui_thread_does(app):
+    gc.enable()                                             # as in a process without the collector
+    timer = collect_on_gui_thread(app, interval_ms=20)
+    assert collect_on_gui_thread(app) is timer and not gc.isenabled()
+    widget = QWidget()
+    widget.cycle = widget                                   # garbage only a cycle collection frees
+    Cycle.destroyed_on.clear()
+    Cycle()
+    ref = weakref.ref(widget)
+    del widget
+
+    def churn():
+        for _ in range(5_000):                              # cycles: far past every threshold, on this thread
+            junk = []
+            junk.append(junk)
+
+    worker = threading.Thread(target=churn, name="worker")
+    worker.start()
+    worker.join()
+    assert isinstance(ref(), QWidget)
+    assert Cycle.destroyed_on == []                         # the worker collected nothing
+    deadline = time.monotonic() + 10
+    while Cycle.destroyed_on == [] and time.monotonic() < deadline:
+        app.processEvents()                                 # the timer fires here, on the GUI thread
+        time.sleep(0.02)
+    assert ref() is None
+    assert Cycle.destroyed_on == [threading.current_thread().name]
