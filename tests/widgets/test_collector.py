@@ -6,7 +6,7 @@ import weakref
 
 from PySide6.QtWidgets import QWidget
 
-from neuralos.widgets.collector import collect_due, collect_on_gui_thread
+from neuralos.widgets.collector import FULL_CHECK_S, collect_due, collect_on_gui_thread
 
 
 class Cycle:
@@ -32,6 +32,36 @@ def test_collect_due_collects_the_oldest_generation_past_its_threshold():
         assert isinstance(ref(), Cycle)
         assert collect_due() == 0
         assert ref() is None and gc.get_count()[0] < 50
+        del kept
+    finally:
+        gc.set_threshold(*old)
+
+
+def test_a_full_collection_waits_for_the_oldest_generation_to_grow_by_a_quarter_and_is_looked_at_rarely(monkeypatch):
+    from neuralos.widgets import collector
+
+    monkeypatch.setattr(collector._Oldest, "long_lived", 0)
+    monkeypatch.setattr(collector._Oldest, "checked", float("-inf"))
+    old = gc.get_threshold()
+    clock = [1000.0]
+
+    def full_due():                                         # two collections of generation 1: its count past 1
+        gc.collect(1)
+        gc.collect(1)
+
+    try:
+        gc.set_threshold(1, 1, 1)
+        full_due()
+        assert collect_due(lambda: clock[0]) == 2           # the first look: a full collection
+        full_due()
+        assert collect_due(lambda: clock[0]) != 2           # within FULL_CHECK_S: not even looked at
+        clock[0] += FULL_CHECK_S
+        full_due()
+        assert collect_due(lambda: clock[0]) != 2           # looked at: grown by far less than a quarter
+        kept = [[] for _ in range(len(gc.get_objects(2)) // 3)]
+        full_due()                                          # ... which moves them into the oldest generation
+        clock[0] += FULL_CHECK_S
+        assert collect_due(lambda: clock[0]) == 2           # a third more: due
         del kept
     finally:
         gc.set_threshold(*old)
