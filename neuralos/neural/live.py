@@ -219,11 +219,9 @@ def changed_regions(scene: Scene, previous: Scene | None, margin: int = 0,
             continue
         new = build_conditioning(scene, None, region=b)[:PREVIOUS_SLICE.start]
         old = build_conditioning(previous, None, region=b)[:PREVIOUS_SLICE.start]
-        differs = np.any(new != old, axis=0)                                   # (h, w)
-        rows, cols = np.flatnonzero(differs.any(axis=1)), np.flatnonzero(differs.any(axis=0))
-        if rows.size:
-            out.append(Box(b.x + int(cols[0]), b.y + int(rows[0]), int(cols[-1] - cols[0]) + 1,
-                           int(rows[-1] - rows[0]) + 1))
+        box = _bounding_box(np.any(new != old, axis=0), b)
+        if box is not None:
+            out.append(box)
     return merge_boxes([g for g in (o.grow(margin).intersect(canvas) for o in out) if g is not None])
 
 
@@ -235,12 +233,18 @@ def reference_regions(regions: list[Box], before: np.ndarray, after: np.ndarray,
     close button changes only the button."""
     out = []
     for r in regions:
-        differs = np.any(before[r.y:r.bottom, r.x:r.right] != after[r.y:r.bottom, r.x:r.right], axis=2)   # (h, w)
-        rows, cols = np.flatnonzero(differs.any(axis=1)), np.flatnonzero(differs.any(axis=0))
-        if rows.size:
-            box = Box(r.x + int(cols[0]), r.y + int(rows[0]), int(cols[-1] - cols[0]) + 1, int(rows[-1] - rows[0]) + 1)
+        box = _bounding_box(np.any(before[r.y:r.bottom, r.x:r.right] != after[r.y:r.bottom, r.x:r.right], axis=2), r)
+        if box is not None:
             out.append(box.grow(margin).intersect(r))
     return merge_boxes(out)
+
+
+def _bounding_box(mask: np.ndarray, where: Box) -> Box | None:
+    """The canvas box around the true pixels of `mask` ((where.h, where.w) bool, over `where`); None if there are none."""
+    rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
+    if not rows.size:
+        return None
+    return Box(where.x + int(cols[0]), where.y + int(rows[0]), int(cols[-1] - cols[0]) + 1, int(rows[-1] - rows[0]) + 1)
 
 
 def _base_theme(theme: dict) -> dict:
