@@ -24,7 +24,7 @@ class _Box:
 class ShellPlanner(QObject):
     """`submit(request)` runs a request; signals report progress. `available` once loaded."""
 
-    loaded = Signal()                 # the planner is ready (or failed: see `reason`)
+    loaded = Signal(object)           # this planner, ready (or failed: see `reason`)
     started = Signal(str)             # a request started: status text
     progress = Signal(str, object)    # status text, progress 0..1 or None
     finished = Signal(object, bool)   # PlanResult, internal (a planner's own timer tick, not the user)
@@ -80,7 +80,7 @@ class ShellPlanner(QObject):
             self.runner = PlannerRunner(self.session, planner, timeout=self.timeout or DEFAULT_TIMEOUT,
                                         call=self._marshal, on_event=self._event.emit,
                                         on_command=self.command.emit, renderer=self.renderer_name)
-        self.loaded.emit()
+        self.loaded.emit(self)
 
     @property
     def available(self) -> bool:

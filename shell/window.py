@@ -210,12 +210,14 @@ class MainWindow(QMainWindow):
         self.theme_group = QActionGroup(self)
         self.theme_actions: dict[str, QAction] = {}
         for name in THEMES:
-            act = theme_menu.addAction(name.capitalize(), lambda n=name: self.set_theme(n))
+            act = theme_menu.addAction(name.capitalize())
+            act.setData(name)
             act.setCheckable(True)
             self.theme_group.addAction(act)
             self.theme_actions[name] = act
         self.view_renderer_menu = view.addMenu("&Renderer")
-        focus_intent = view.addAction("Focus the &Intent Bar", lambda: self.intent_bar.edit.setFocus())
+        self.theme_group.triggered.connect(self._on_theme_action)
+        focus_intent = view.addAction("Focus the &Intent Bar", self._focus_intent_bar)
         focus_intent.setShortcut(QKeySequence("Ctrl+L"))
 
         models = bar.addMenu("&Models")
@@ -225,8 +227,8 @@ class MainWindow(QMainWindow):
         self.rescan_action = models.addAction("Re&scan Plugin Folders", self.rescan_models)
         self.renderer_group = QActionGroup(self)
         self.planner_group = QActionGroup(self)
-        self.renderer_group.triggered.connect(lambda act: self.set_renderer(act.data()))
-        self.planner_group.triggered.connect(lambda act: self.set_planner(act.data()))
+        self.renderer_group.triggered.connect(self._on_renderer_action)
+        self.planner_group.triggered.connect(self._on_planner_action)
 
         help_menu = bar.addMenu("&Help")
         help_menu.addAction(f"&About {DISPLAY_NAME}", self._about)
@@ -364,13 +366,27 @@ class MainWindow(QMainWindow):
             pending.deleteLater()
 
     def _make_planner(self, name: str, timeout: float | None) -> ShellPlanner:
-        planner = ShellPlanner(self.session, name, lambda: self.frames.active, self, timeout)
-        planner.loaded.connect(lambda: self._on_planner_loaded(planner))
+        planner = ShellPlanner(self.session, name, lambda frames=self.frames: frames.active, self, timeout)
+        planner.loaded.connect(self._on_planner_loaded)
         planner.started.connect(self._on_plan_started)
         planner.progress.connect(self._on_plan_progress)
         planner.finished.connect(self._on_plan_finished)
         planner.command.connect(self._on_shell_command)
         return planner
+
+    # Menus and planners call bound methods, never lambdas over self: a connection holds its callable from C++,
+    # where Python's collector cannot see it, so a lambda over self would keep a closed window alive for good.
+    def _on_theme_action(self, act: QAction) -> None:
+        self.set_theme(act.data())
+
+    def _on_renderer_action(self, act: QAction) -> None:
+        self.set_renderer(act.data())
+
+    def _on_planner_action(self, act: QAction) -> None:
+        self.set_planner(act.data())
+
+    def _focus_intent_bar(self) -> None:
+        self.intent_bar.edit.setFocus(Qt.ShortcutFocusReason)
 
     def set_theme(self, name: str) -> None:
         self.session.set_theme(name)

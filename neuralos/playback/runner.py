@@ -315,6 +315,11 @@ class PlaybackRunner:
                 if getattr(self, "_action_signal", None) is not None:
                     self._action_signal.disconnect(self._on_action)
                     self._action_signal = None
+                if self._external_canvas is None:
+                    # Our own canvas filters every application event and sits in a cycle with its session:
+                    # left to the collector it would filter on, and be destroyed whenever a collection runs.
+                    self.canvas.close_canvas()
+                    self.canvas.deleteLater()
             finally:
                 if self.recorder is not None:
                     outputs.update(self.recorder.close(self.last_frame))

@@ -3,6 +3,8 @@ import json
 
 import numpy as np
 import pytest
+import shiboken6
+from PySide6.QtCore import QCoreApplication, QEvent
 
 from neuralos.errors import BadInput
 from neuralos.playback.runner import PlaybackRunner, json_equal
@@ -235,7 +237,20 @@ def test_play_async_drives_an_existing_canvas_from_the_event_loop(tmp_path):
     assert done and done[0].ok and done[0].exit_code == 0
     assert session.surfaces["demo"].data["name"] == "Ωmega"     # it played on the shell's own session
     assert (tmp_path / "out" / "video.mp4").exists()
+    QCoreApplication.sendPostedEvents(None, QEvent.DeferredDelete)
+    assert shiboken6.isValid(canvas) and canvas.scene().nodes      # the shell's canvas is never let go
     canvas.close_canvas()
+
+
+def test_finishing_deletes_the_runners_own_canvas_and_stops_it_following_the_session():
+    """Left to the collector, a finished run's canvas would go on filtering every application event."""
+    runner = PlaybackRunner(loads("steps:\n" + FORM + "  - click: {id: f}\n", "demo.yaml"), None, renderer="widgets")
+    assert runner.run().ok
+    canvas, session = runner.canvas, runner.session
+    assert shiboken6.isValid(canvas) and not session._listeners
+    QCoreApplication.sendPostedEvents(None, QEvent.DeferredDelete)
+    assert not shiboken6.isValid(canvas)
+    assert "demo" in session.surfaces           # the state lives on without it
 
 
 def test_intents_and_button_actions_go_through_the_builtin_planner(play):

@@ -285,3 +285,29 @@ def test_models_menu_lists_plugin_models_and_broken_ones_disabled(make_window, t
     w.on_models_changed(models[1:])               # tiny-ui vanished from the plugin folder
     assert w.frames.requested == "auto"
     assert "gone from the plugin folder" in w.status.message.text()
+
+
+def test_a_closed_main_window_is_freed_without_the_cycle_collector(shell_app, qtbot):
+    """Connections hold their callables from C++, out of the collector's sight: none may hold the window."""
+    import gc
+    import weakref
+
+    from neuralos.session import Session
+    from shell.window import MainWindow
+
+    w = MainWindow(Session(640, 480), renderer="widgets", planner="builtin")
+    w.show()
+    qtbot.waitUntil(lambda: not w.planner.loading, timeout=20000)
+    w.set_planner("no-such-planner")            # a pending planner's `loaded` reaches the window too
+    qtbot.waitUntil(lambda: w.pending_planner is None, timeout=20000)
+    assert "no-such-planner" in w.status.text() and w.planner.name == "builtin"
+    gone = weakref.ref(w)
+    w.close()
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        del w
+        assert gone() is None
+    finally:
+        if enabled:
+            gc.enable()
