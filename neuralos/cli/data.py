@@ -34,6 +34,9 @@ def register(subparsers) -> None:
                    help="only states of these kinds, e.g. press,hover,toggle (single-frame interactions: hover, "
                         "press, focus, typed, toggled, static; sequence kinds: press, typing, slider, tab, "
                         "window-open ...; default: all)")
+    g.add_argument("--targets", metavar="T1,T2", type=lambda t: [k.strip() for k in t.split(",") if k.strip()],
+                   help="only states whose input aims at these component types, e.g. CheckBox (Button, TextField, "
+                        "CheckBox, ChoicePicker, Slider, DateTimeInput, Tabs; default: any)")
     g.add_argument("--shard-size", type=int, default=200, metavar="N", help="samples per shard (default 200)")
     g.add_argument("--no-progress", action="store_true", help="no progress bar")
     g.set_defaults(func=run_generate)
@@ -67,7 +70,7 @@ def run_generate(args: argparse.Namespace) -> int:
     sizes = args.size or list(DEFAULT_SIZES)
     manifest = data.generate(args.out, args.samples, args.sequences, sizes=sizes, workers=args.workers,
                              seed=args.seed, shard_size=args.shard_size, progress=not args.no_progress,
-                             command="neuralos " + " ".join(sys.argv[1:]), kinds=args.kinds,
+                             command="neuralos " + " ".join(sys.argv[1:]), kinds=args.kinds, targets=args.targets,
                              **({} if args.random_primary is None else {"random_primary": args.random_primary}))
     rate = manifest.get("samples_per_second")
     print(f"wrote {manifest['samples']} samples ({manifest['sequences']} sequences) in "

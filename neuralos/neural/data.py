@@ -30,8 +30,9 @@ import numpy as np
 from neuralos.errors import BadInput, CheckFailed
 from neuralos.marks import mark_of
 from neuralos.neural import shards as sh
-from neuralos.neural.states import (DEFAULT_SIZES, GENERATOR_VERSION, INTERACTION_KINDS, RANDOM_PRIMARY,
-                                    SEQUENCE_KINDS, UIState, generate_state, split_of, validate_state)
+from neuralos.neural.states import (DEFAULT_SIZES, GENERATOR_VERSION, INTERACTION_KINDS, INTERACTIVE_TYPES,
+                                    RANDOM_PRIMARY, SEQUENCE_KINDS, UIState, generate_state, split_of,
+                                    validate_state)
 from neuralos.scene import Scene
 
 DATA_VERSION = "data-1"
@@ -248,10 +249,11 @@ class Job:
 
 
 def plan_jobs(samples: int, sequences: int, seed: int, sizes, random_primary: float = RANDOM_PRIMARY,
-              kinds: frozenset[str] | None = None) -> list[Job]:
+              kinds: frozenset[str] | None = None, targets: frozenset[str] | None = None) -> list[Job]:
     """Train-split jobs: `samples` single frames and `sequences` (previous, frame) pairs, interleaved; with
     `kinds`, only the seeds whose state is of one of those kinds ("press", "hover", "toggle" ...: a state's kind
-    without its "seq:" prefix), so every state still regenerates from its seed alone."""
+    without its "seq:" prefix), with `targets` only those whose input aims at one of these component types
+    ("CheckBox" ...), so every state still regenerates from its seed alone."""
     import random
 
     jobs: list[Job] = []
@@ -259,13 +261,15 @@ def plan_jobs(samples: int, sequences: int, seed: int, sizes, random_primary: fl
         s, made = seed, 0
         while made < count:
             st = generate_state(s, sizes=sizes, sequence=is_seq, random_primary=random_primary)
-            if st.split == "train" and (kinds is None or st.kind.removeprefix("seq:") in kinds):
+            if (st.split == "train" and (kinds is None or st.kind.removeprefix("seq:") in kinds)
+                    and (targets is None or st.target_types & targets)):
                 jobs.append(Job(s, is_seq))
                 made += 1
             s += 1
-            if kinds is not None and s - seed > KIND_SCAN_LIMIT * max(count, 1) and made < count:
-                raise BadInput(f"only {made} of {count} {'sequences' if is_seq else 'samples'} of kinds "
-                               f"{', '.join(sorted(kinds))} in {s - seed} seeds; choose more common kinds")
+            if (kinds or targets) and s - seed > KIND_SCAN_LIMIT * max(count, 1) and made < count:
+                wanted = ", ".join([*sorted(kinds or ()), *sorted(targets or ())])
+                raise BadInput(f"only {made} of {count} {'sequences' if is_seq else 'samples'} of {wanted} in "
+                               f"{s - seed} seeds; choose more common kinds or targets")
     random.Random(f"neuralos-plan:{seed}").shuffle(jobs)
     return jobs
 
@@ -317,10 +321,11 @@ def render_shard(out: str, index: int, jobs: list[tuple[int, bool]], sizes, rand
 
 def generate(out: str | Path, samples: int, sequences: int = 0, sizes=DEFAULT_SIZES, workers: int = 1,
              seed: int = 0, shard_size: int = 200, progress: bool = True, command: str | None = None,
-             random_primary: float = RANDOM_PRIMARY, kinds=None) -> dict:
+             random_primary: float = RANDOM_PRIMARY, kinds=None, targets=None) -> dict:
     """Generate (or resume) a data directory; returns the manifest. `random_primary`: the odds that a themed
     window's primary colour is any colour rather than a common one (`neuralos.neural.states.PRIMARY_COLORS`).
-    `kinds`: only states of these interaction or sequence kinds (`STATE_KINDS`; None: all)."""
+    `kinds`: only states of these interaction or sequence kinds (`STATE_KINDS`; None: all). `targets`: only
+    states whose input aims at one of these component types (`INTERACTIVE_TYPES`; None: all)."""
     out = Path(out)
     if samples < 0 or sequences < 0 or samples + sequences == 0:
         raise BadInput("nothing to generate: --samples and --sequences must be >= 0 and not both 0")
@@ -336,6 +341,12 @@ def generate(out: str | Path, samples: int, sequences: int = 0, sizes=DEFAULT_SI
         if unknown or not kinds:
             raise BadInput(f"unknown state kind(s) {', '.join(unknown) or '(none given)'}; "
                            f"choose from {', '.join(sorted(STATE_KINDS))}")
+    if targets is not None:
+        targets = frozenset(targets)
+        unknown = sorted(targets - set(INTERACTIVE_TYPES))
+        if unknown or not targets:
+            raise BadInput(f"unknown target type(s) {', '.join(unknown) or '(none given)'}; "
+                           f"choose from {', '.join(INTERACTIVE_TYPES)}")
     sizes = [tuple(s) for s in sizes]
     out.mkdir(parents=True, exist_ok=True)
     plan = {"data_version": DATA_VERSION, "generator": GENERATOR_VERSION, "samples": samples,
@@ -344,6 +355,8 @@ def generate(out: str | Path, samples: int, sequences: int = 0, sizes=DEFAULT_SI
         plan["random_primary"] = random_primary
     if kinds is not None:
         plan["kinds"] = sorted(kinds)
+    if targets is not None:
+        plan["targets"] = sorted(targets)
     plan_path = out / "plan.json"
     if plan_path.exists():
         try:
@@ -361,7 +374,7 @@ def generate(out: str | Path, samples: int, sequences: int = 0, sizes=DEFAULT_SI
     sh.clean_temporaries(out)
     commit = _git_commit()   # the code this run starts with (the working tree may move on meanwhile)
 
-    jobs = plan_jobs(samples, sequences, seed, sizes, random_primary, kinds)
+    jobs = plan_jobs(samples, sequences, seed, sizes, random_primary, kinds, targets)
     chunks = [jobs[i:i + shard_size] for i in range(0, len(jobs), shard_size)]
     done: dict[int, dict] = {}
     todo = []

@@ -163,6 +163,12 @@ class UIState:
     def is_sequence(self) -> bool:
         return any(s.get("op") == "capture" for s in self.script)
 
+    @property
+    def target_types(self) -> frozenset[str]:
+        """The component types the script's input aims at (a hovered button, a pressed check box ...)."""
+        return frozenset(t["type"] for t in (s.get("target") for s in self.script)
+                         if isinstance(t, dict) and "type" in t)
+
     def all_messages(self) -> list[dict]:
         """The initial messages plus those the script sends later, in order."""
         out = list(self.messages)

@@ -131,6 +131,21 @@ def test_kinds_select_seeds_whose_states_regenerate_alone(tmp_path, capsys):
         data.plan_jobs(1, 0, 0, [SIZE], kinds=frozenset({"window-open"}))
 
 
+def test_targets_select_states_whose_input_aims_at_those_component_types(tmp_path, capsys):
+    out = tmp_path / "pressed-boxes"
+    assert main(["data", "generate", "--out", str(out), "--samples", "3", "--sequences", "1", "--size", "512x384",
+                 "--seed", "40", "--kinds", "press", "--targets", "CheckBox", "--no-progress"]) == 0
+    assert json.loads((out / "plan.json").read_text())["targets"] == ["CheckBox"]
+    samples = list(sh.iter_shard(sh.shard_paths(out)[0]))
+    assert len(samples) == 4
+    for s in samples:                       # the frame shows a pressed check box, whatever else it holds
+        assert any(n.role == "CheckBox" and "pressed" in n.states for n in s.scene.nodes), s.key
+    assert data.check(out, sample=0, progress=False)["mismatches"] == []
+    assert main(["data", "generate", "--out", str(tmp_path / "x"), "--samples", "1", "--targets", "Checkbox"]) == 2
+    err = capsys.readouterr().err
+    assert "unknown target type(s) Checkbox" in err and "CheckBox" in err and not (tmp_path / "x").exists()
+
+
 def test_cli_random_primary_states_the_generators_default_and_rejects_odds_outside_0_1(tmp_path, capsys):
     from neuralos.neural.states import RANDOM_PRIMARY
 
