@@ -45,6 +45,7 @@ class NeuralRenderer:
     dtype: "float32" or "bfloat16" (autocast on CPU; the output, its skip connection and palette blend stay in
     float32).
     burst_threads: torch threads for paints of at least BURST_PIXELS (None: the same as the rest).
+    paint_lanes: how many smaller paints may run at once, each on the configured threads (`lanes_for`).
     cuda_graphs: on a GPU, replay whole frames' forwards as CUDA graphs (`neuralos.neural.cuda_graph`;
     `live.configure` turns it on there).
     """
@@ -66,6 +67,7 @@ class NeuralRenderer:
         self.steps = int(steps or pipeline.config.get("default_num_inference_steps", 2))
         self.seed, self.margin, self.dtype = int(seed), int(margin), dtype
         self.burst_threads: int | None = None
+        self.paint_lanes = 1
         self.cuda_graphs = False
         self._graphs: dict[tuple, object] = {}
         self._noise: dict[tuple[int, int], object] = {}
@@ -185,12 +187,23 @@ class NeuralRenderer:
                 self._graphs[key] = GraphedForward(self.model)
             return denoise(self._graphs[key], self.pipeline.scheduler, noise.to(dtype), cond, self.steps)[0]
 
+    def lanes_for(self, boxes: list[Box]) -> int:
+        """How many of the paints of `boxes` may run at once (on as many Python threads; `paint` is thread-safe):
+        up to `paint_lanes`, but one at a time when any of them takes the burst threads, which are every core
+        and a process-wide setting."""
+        if self.paint_lanes <= 1 or len(boxes) < 2 or any(self._bursts(b) for b in boxes):
+            return 1
+        return min(self.paint_lanes, len(boxes))
+
+    def _bursts(self, box: Box) -> bool:
+        return bool(self.burst_threads) and box.w * box.h >= BURST_PIXELS
+
     @contextmanager
     def _threads_for(self, box: Box):
         """Run the paint of `box` on `burst_threads` when it is at least BURST_PIXELS, then restore the count."""
         import torch
 
-        want = self.burst_threads if box.w * box.h >= BURST_PIXELS else None
+        want = self.burst_threads if self._bursts(box) else None
         old = torch.get_num_threads()
         if not want or want == old:
             yield

@@ -430,8 +430,10 @@ class Faulty(NeuralRenderer):
         return super().paint(cond, box, width, height)
 
 
-def test_an_exception_in_one_region_paints_that_region_with_widgets_and_it_is_retried():
+@pytest.mark.parametrize("lanes", [1, 2])
+def test_an_exception_in_one_region_paints_that_region_with_widgets_and_it_is_retried(lanes):
     r = tiny_renderer(cls=Faulty)
+    r.paint_lanes = lanes
     live = L.LiveRenderer(r)
     s0 = two_buttons()
     f0 = live.render(s0, widgets_of(s0))
@@ -452,6 +454,46 @@ def test_an_exception_in_one_region_paints_that_region_with_widgets_and_it_is_re
     assert f2.regions == [bad] and f2.renderer == "neural" and f2.reason is None
     assert not shows_widgets(f2.frame, s1, bad)
     assert live.policy.consecutive == 0
+
+
+class Together(NeuralRenderer):
+    """A NeuralRenderer whose paints each wait until `parties` of them are running at once."""
+
+    parties = 2
+
+    def paint(self, cond, box, width, height):
+        self.threads.append(threading.current_thread().name)
+        self.meet.wait()                     # BrokenBarrierError (a fault) unless the others come too
+        return super().paint(cond, box, width, height)
+
+
+def test_regions_are_painted_at_once_on_several_threads_with_the_pixels_of_one_at_a_time():
+    def frames(lanes):
+        r = tiny_renderer(cls=Together)
+        r.paint_lanes, r.threads = lanes, []
+        live = L.LiveRenderer(r, margin=16)
+        s0, s1 = two_buttons(), two_buttons(hover=("tl", "br"))
+        r.meet = threading.Barrier(1)                                 # the first frame is one whole paint
+        live.render(s0, widgets_of(s0))
+        r.meet, r.threads = threading.Barrier(lanes, timeout=20), []
+        f1 = live.render(s1, widgets_of(s1))
+        return f1, r.threads
+
+    together, threads = frames(2)
+    assert together.renderer == "neural" and len(together.neural_regions) == 2, together.reason
+    assert len(set(threads)) == 2 and any(t.startswith("neuralos-paint-lane") for t in threads)
+    alone, threads = frames(1)
+    assert len(set(threads)) == 1 and np.array_equal(together.frame, alone.frame)
+
+
+def test_only_paints_that_fit_beside_each_other_run_at_once(monkeypatch):
+    r = tiny_renderer()
+    small, big = Box(0, 0, 128, 112), Box(0, 0, 512, 384)
+    assert r.lanes_for([small, small]) == 1                            # one lane unless configured
+    r.paint_lanes = 2
+    assert r.lanes_for([small, small, small]) == 2 and r.lanes_for([small]) == 1
+    r.burst_threads = 2                                                # a burst paint takes every core
+    assert r.lanes_for([small, big]) == 1 and r.lanes_for([small, small]) == 2
 
 
 def test_non_finite_output_falls_back_then_the_session_then_neural_is_retried_after_the_cool_down():

@@ -111,10 +111,16 @@ def test_configure_keeps_a_core_for_the_gui_and_bursts_on_all(renderer, monkeypa
     monkeypatch.delenv("NEURALOS_RENDER_THREADS", raising=False)
     try:
         settings = live.configure(renderer, device="cpu")
-        assert (settings["threads"], settings["burst_threads"]) == (3, 4)
-        monkeypatch.setenv("NEURALOS_RENDER_THREADS", "2")                 # a fixed count: no bursts
+        assert (settings["threads"], settings["burst_threads"], settings["paint_lanes"]) == (3, 4, 1)
+        monkeypatch.setattr(live, "cpu_cores", lambda: 2)
+        settings = live.configure(renderer, device="cpu")                  # two regions at once, one thread each
+        assert (settings["threads"], settings["burst_threads"], settings["paint_lanes"]) == (1, 2, 2)
+        monkeypatch.setenv("NEURALOS_PAINT_LANES", "1")
+        assert live.configure(renderer, device="cpu")["paint_lanes"] == 1
+        monkeypatch.delenv("NEURALOS_PAINT_LANES")
+        monkeypatch.setenv("NEURALOS_RENDER_THREADS", "2")                 # a fixed count: no bursts, no lanes
         settings = live.configure(renderer, device="cpu")
-        assert (settings["threads"], settings["burst_threads"]) == (2, None)
+        assert (settings["threads"], settings["burst_threads"], settings["paint_lanes"]) == (2, None, 1)
     finally:
         torch.set_num_threads(1)
 
