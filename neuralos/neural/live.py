@@ -23,6 +23,8 @@ What one `render()` does:
    aligned to the model's size step in canvas coordinates (so a crop sees the same pixel-unshuffle and
    downsampling grid as a whole frame) and rounded up to `BUCKET` pixels (fewer distinct shapes, so
    oneDNN's per-shape kernels stay warm). Nearby regions share one context box when that is cheaper.
+   A frame's context boxes are painted side by side when the renderer allows it (`NeuralRenderer.lanes_for`:
+   on 2 cores, two at once on one thread each).
 3. **Cache.** A painted context box is stored under a key made of everything its conditioning and noise
    are computed from: the conditioning format, model identity, steps, precision and seed, canvas size,
    the box, the theme, the scene nodes that reach into the box (compared field by field) and a digest of
