@@ -15,6 +15,7 @@ like any other (`neuralos.planners.llm`). Without xgrammar it decodes freely and
 """
 from __future__ import annotations
 
+import inspect
 import logging
 import threading
 import time
@@ -119,6 +120,10 @@ class TransformersPlanner(ChatPlanner):
         self._lock = threading.Lock()          # one generation at a time per model
         self.last_stats: dict = {}
         self.vocab_size = int(self.model.get_output_embeddings().weight.shape[0])
+        # transformers 5 renamed the key/value cache argument `past_key_values` to `cache` (the old name goes in
+        # 5.40); ask the model which one its forward takes
+        self._cache_arg = "cache" if "cache" in inspect.signature(self.model.forward).parameters else \
+            "past_key_values"
 
     @classmethod
     def from_folder(cls, folder: str | Path, **kwargs) -> "TransformersPlanner":
@@ -251,8 +256,8 @@ class TransformersPlanner(ChatPlanner):
             for step in range(self.max_new_tokens):
                 if cancel is not None and cancel.is_set():
                     return
-                out = self.model(input_ids=ids, past_key_values=past, use_cache=True)
-                past = out.past_key_values
+                out = self.model(input_ids=ids, use_cache=True, **{self._cache_arg: past})
+                past = getattr(out, self._cache_arg)
                 logits = out.logits[0, -1, :].float()
                 if not torch.isfinite(logits).any():
                     raise PlannerError(f"the {self.name} model produced no finite logits")
