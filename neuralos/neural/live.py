@@ -242,7 +242,8 @@ def reference_regions(regions: list[Box], before: np.ndarray, after: np.ndarray,
 
 
 def _bounding_box(mask: np.ndarray, where: Box) -> Box | None:
-    """The canvas box around the true pixels of `mask` ((where.h, where.w) bool, over `where`); None if there are none."""
+    """The canvas box around the true pixels of `mask` ((where.h, where.w) bool, over `where`); None if there are
+    none."""
     rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
     if not rows.size:
         return None
@@ -572,9 +573,9 @@ class LiveRenderer:
     def render(self, scene: Scene, widgets=None, seq: int = 0, submitted: float | None = None,
                deadline_ms: float | None = None, full_deadline_ms: float | None = None) -> LiveFrame:
         """The next frame for `scene`. `widgets`: the widget renderer's frame of the same scene, or a function
-        returning it (called once: for `reference_regions`, and for the pixels of regions that fall back). With `deadline_ms` (and
-        `submitted`, the perf_counter() time of the request), a frame ready later than that after the request
-        (`full_deadline_ms` for whole frames) counts as a miss for the fallback policy."""
+        returning it (called once: for `reference_regions`, and for the pixels of regions that fall back). With
+        `deadline_ms` (and `submitted`, the perf_counter() time of the request), a frame ready later than that after
+        the request (`full_deadline_ms` for whole frames) counts as a miss for the fallback policy."""
         with self._lock:
             t0 = time.perf_counter()
             src = _Widgets(widgets, scene.width, scene.height)
@@ -766,22 +767,22 @@ class LiveRenderer:
 
         canvas = Box(0, 0, scene.width, scene.height)
         plan = plan_contexts(regions, canvas, self.margin, self.step)
-        painted: list = []           # per context: its pixels, an exception, or (key, maps) still to paint
-        for ctx, _ in plan:
+        painted: list = []           # per context: its pixels, or the exception that stopped them
+        todo: list = []              # (index, cache key, maps) of the contexts the model paints
+        for i, (ctx, _) in enumerate(plan):
             p = self._previous_for(scene, prev, ctx)
             key = self._key(scene, p, ctx)
             hit = self.cache.get(key)
             if hit is None:
                 self._warm.add((ctx.w, ctx.h))
                 try:
-                    hit = (key, build_conditioning(scene, p, region=ctx))
+                    todo.append((i, key, build_conditioning(scene, p, region=ctx)))
                 except Exception as e:
                     hit = e
             painted.append(hit)
-        todo = [i for i, x in enumerate(painted) if isinstance(x, tuple)]
-        for i, pixels in zip(todo, self._paint_contexts([(painted[i][1], plan[i][0]) for i in todo], scene)):
+        for (i, key, _), pixels in zip(todo, self._paint_contexts([(maps, plan[i][0]) for i, _, maps in todo], scene)):
             if not isinstance(pixels, Exception):
-                self.cache.put(painted[i][0], pixels)
+                self.cache.put(key, pixels)
             painted[i] = pixels
         for (ctx, rs), pixels in zip(plan, painted):
             if isinstance(pixels, Exception):
