@@ -38,6 +38,8 @@ BUILTIN = ("auto", "neural", "widgets")
 MAX_FAILURES = MAX_MISSES
 DEADLINE_MS = 250.0          # a change not on screen by then: widgets paint it meanwhile; a later frame is a miss
 FIRST_DEADLINE_MS = 15000.0  # the same for whole frames (first one, theme change): on a small CPU they take seconds
+AHEAD_AFTER_MS = 150         # painting ahead starts once input has paused this long (not between keys of typing:
+                             # a request waits for the paint ahead in progress)
 
 __all__ = ["BUILTIN", "DEADLINE_MS", "FIRST_DEADLINE_MS", "FrameOverlay", "FramePump", "check_frame", "load_renderer"]
 
@@ -142,6 +144,7 @@ class FramePump(QObject):
         self._latest: tuple | None = None      # (seq, scene, widget frame) of the newest request
         self._submitted: dict[int, float] = {}  # request -> when, for requests not on screen yet
         self._prev_result: np.ndarray | None = None
+        self._ahead = None                     # (scene shown, its click previews still to hand to the worker)
         self._closed = False
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
@@ -153,6 +156,9 @@ class FramePump(QObject):
         self._retry = QTimer(self)
         self._retry.setSingleShot(True)
         self._retry.timeout.connect(self._on_retry)
+        self._ahead_timer = QTimer(self)       # one click preview per event-loop turn: input is never held up long
+        self._ahead_timer.setSingleShot(True)
+        self._ahead_timer.timeout.connect(self._next_ahead)
         self._loaded.connect(self._on_loaded)
         self._rendered.connect(self._on_rendered)
         canvas.scene_changed.connect(self.schedule)
@@ -294,6 +300,8 @@ class FramePump(QObject):
             self.worker.close(wait=False)    # a render in progress finishes on its own; its result is dropped
         self.worker, self.live, self._latest, self._prev_result = None, None, None, None
         self._submitted.clear()
+        self._ahead = None
+        self._ahead_timer.stop()
 
     def close(self) -> None:
         """Stop rendering (the window is closing)."""
@@ -423,6 +431,39 @@ class FramePump(QObject):
         self.latency_ms = waited
         self._arm_deadline()
         self._done(result.ms)
+        if self._latest is not None and result.seq == self._latest[0]:
+            self._start_ahead(result.scene)
+
+    def _start_ahead(self, shown) -> None:
+        """The newest frame is on screen: have the worker paint ahead what clicking each component near the
+        pointer would show (`neuralos.widgets.whatif`), so that such a click is a cache hit."""
+        from PySide6.QtGui import QCursor
+
+        from neuralos.widgets.whatif import click_previews
+
+        if self.live is None or not self.live.paints_ahead:
+            return
+        p = self.canvas.mapFromGlobal(QCursor.pos())
+        self._ahead = (shown, click_previews(self.canvas, (p.x(), p.y())))
+        self._ahead_timer.start(AHEAD_AFTER_MS)
+
+    def _next_ahead(self) -> None:
+        if self._ahead is None:
+            return
+        shown, previews = self._ahead
+        if self._closed or self.worker is None or self.canvas.scene() is not shown:
+            self._ahead = None                  # the state moved on: these guesses are stale
+            return
+        try:
+            preview = next(previews, None)
+        except Exception:                       # a guess is never worth a fault: the next frame paints as ever
+            log.exception("previewing a click failed")
+            preview = None
+        if preview is None:
+            self._ahead = None
+            return
+        self.worker.paint_ahead(shown, *preview)
+        self._ahead_timer.start(0)
 
     def _done(self, ms: float) -> None:
         self.frame_ms = ms

@@ -503,15 +503,17 @@ def bench_surface(sid: str = "bench") -> list[dict]:
 class _Painter:
     """Input-to-pixels for one renderer: `frame()` returns when the pixels of the current state exist."""
 
-    def __init__(self, canvas, model=None):
-        self.canvas, self.model = canvas, model
+    def __init__(self, canvas, model=None, ahead: bool = True):
+        self.canvas, self.model, self.ahead = canvas, model, ahead
         self.live = self.worker = None
+        self._shown = None                       # the scene of the newest request
         self.results: dict[int, object] = {}
         self._cv = threading.Condition()
         if model is not None:
             from neuralos.neural.live import LiveRenderer, LiveWorker
 
             self.live = LiveRenderer(model)
+            self.live.ahead = ahead
             self.worker = LiveWorker(self.live, self._on_result, name="neuralos-bench-render")
 
     def _on_result(self, frame) -> None:
@@ -531,6 +533,7 @@ class _Painter:
             self.canvas.grab_frame()
             return None
         pending = PendingFrame()
+        self._shown = scene
         seq = self.worker.submit(scene, pending)
         pending.set_from(self.canvas.grab_frame)      # as the shell does: grabbed while the worker paints
         return seq
@@ -547,7 +550,17 @@ class _Painter:
                     raise TimeoutError("the neural renderer did not deliver a frame")
                 self._cv.wait(left)
             frame = self.results[max(self.results)]
+        if self.ahead and self.live.paints_ahead and frame.scene is self._shown:
+            self.paint_ahead()
         return frame.finished, frame
+
+    def paint_ahead(self) -> None:
+        """What the shell does once its newest frame is on screen and input pauses: hand the worker the scenes
+        a click on each component would show (`neuralos.widgets.whatif`), to paint into its cache meanwhile."""
+        from neuralos.widgets.whatif import click_previews
+
+        for scene, widgets in click_previews(self.canvas):
+            self.worker.paint_ahead(self._shown, scene, widgets)
 
     def settle(self) -> None:
         if self.worker is not None:
@@ -570,8 +583,10 @@ def _targets_in(scene, sid: str) -> dict:
     return out
 
 
-def play_latency(size, model, quick: bool, progress, label: str) -> dict:
-    """Play the latency script with one renderer (model None: widgets); per kind the latencies in ms."""
+def play_latency(size, model, quick: bool, progress, label: str, ahead: bool = True) -> dict:
+    """Play the latency script with one renderer (model None: widgets); per kind the latencies in ms. Each
+    sample starts from a settled state: the worker has painted that state's frame and, with `ahead`, what
+    clicking each component would show (as the shell does once input pauses)."""
     from neuralos.a2ui.io import load_messages
     from neuralos.resources import A2UI_SPEC
     from neuralos.widgets.app import ensure_app
@@ -583,7 +598,7 @@ def play_latency(size, model, quick: bool, progress, label: str) -> dict:
     opened = load_messages(str(A2UI_SPEC / "catalogs" / "basic" / "examples" / "07_task-card.json"))
     open_sid = next(m["createSurface"]["surfaceId"] for m in opened if "createSurface" in m)
     session, canvas = _canvas(size, [background, bench_surface()])
-    painter = _Painter(canvas, model)
+    painter = _Painter(canvas, model, ahead)
     router = InputRouter(canvas)
     samples: dict[str, list[float]] = {"hover": [], "click": [], "keystroke": [], "window_open": []}
     unchanged = 0
@@ -652,11 +667,13 @@ def play_latency(size, model, quick: bool, progress, label: str) -> dict:
     out: dict = {}
     for kind, values in samples.items():
         out[kind] = {"p50_ms": _pct(values, 50), "p95_ms": _pct(values, 95), "n": len(values),
-                     "max_ms": round(max(values), 2) if values else None}
+                     "max_ms": round(max(values), 2) if values else None,
+                     "samples_ms": [round(v, 2) for v in values]}
     out["typing"] = typing
     out["samples_without_visible_change"] = unchanged
     if painter.live is not None:
         out["cache"] = painter.live.cache.stats()
+        out["contexts_painted_ahead"] = painter.worker.painted_ahead
         out["fallback_frames"] = painter.live.policy.trips
         out["last_fallback_reason"] = painter.live.policy.last_reason
     return out
@@ -665,6 +682,7 @@ def play_latency(size, model, quick: bool, progress, label: str) -> dict:
 def bench_latency(model, size, quick: bool, progress) -> dict:
     widgets = play_latency(size, None, quick, progress, "widgets")
     neural = play_latency(size, model, quick, progress, "neural")
+    cold = play_latency(size, model, quick, progress, "neural, nothing painted ahead", ahead=False)
     ratios = {}
     for kind in ("hover", "click", "keystroke", "window_open"):
         ratios[kind] = {"p50": _ratio(neural[kind]["p50_ms"], widgets[kind]["p50_ms"]),
@@ -673,7 +691,9 @@ def bench_latency(model, size, quick: bool, progress) -> dict:
     cache = neural.get("cache") or {}
     return {"what": "from the input event to the pixels of the new state (widgets: laid out and painted into an "
                     "image; neural: laid out, widget frame grabbed for fallback, LiveWorker frame ready); samples "
-                    "one at a time, no deadline", "widgets": widgets, "neural": neural, "ratios": ratios,
+                    "one at a time, each from a settled state, no deadline; neural_nothing_ahead: the worker "
+                    "does not paint ahead what clicks would show", "widgets": widgets, "neural": neural,
+            "neural_nothing_ahead": cold, "ratios": ratios,
             "cache_hit_rate": cache.get("hit_rate")}
 
 
@@ -830,7 +850,13 @@ def format_table(r: dict) -> str:
             f"{_fmt(lat['ratios']['typing_fps'], 'x'):>10}   (neural: {tn['frames']} frames for {tn['keys']} keys, "
             f"{tn['dropped_requests']} stale requests dropped)")
         c = lat["neural"].get("cache") or {}
-        add(f"region cache: {c.get('hits')} hits / {c.get('misses')} misses (hit rate {_fmt(c.get('hit_rate'))})")
+        add(f"region cache: {c.get('hits')} hits / {c.get('misses')} misses (hit rate {_fmt(c.get('hit_rate'))}), "
+            f"{lat['neural'].get('contexts_painted_ahead')} contexts painted ahead of clicks")
+        cold = lat.get("neural_nothing_ahead")
+        if cold:
+            add("neural p50/p95 with nothing painted ahead: " + ", ".join(
+                f"{kind} {_fmt(cold[kind]['p50_ms'])}/{_fmt(cold[kind]['p95_ms'])} ms"
+                for kind in ("hover", "click", "keystroke", "window_open")))
     p = r.get("planner")
     if p:
         add("")

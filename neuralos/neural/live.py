@@ -300,6 +300,10 @@ class RegionCache:
     def __len__(self) -> int:
         return len(self._items)
 
+    def __contains__(self, key) -> bool:      # not counted as a hit or a miss
+        with self._lock:
+            return key in self._items
+
     @property
     def hit_rate(self) -> float | None:
         n = self.hits + self.misses
@@ -508,6 +512,7 @@ class LiveRenderer:
         self.renderer = None
         self.frames = 0
         self.warm_up = True                   # LiveWorker paints the shapes input will need while it is idle
+        self.ahead = True                     # paint_ahead paints the scenes it is given (False: it does nothing)
         self.reference_diff = True            # repaint only where the widget frames changed too (`reference_regions`)
         self._warm: set[tuple[int, int]] = set()
         self._warm_queue: list[tuple[int, int]] = []
@@ -608,19 +613,8 @@ class LiveRenderer:
 
     def _neural_frame_for(self, scene: Scene, src: _Widgets, seq: int) -> LiveFrame:
         canvas = Box(0, 0, scene.width, scene.height)
-        prev = self.last_frame
-        if prev is not None and (prev.shape != (scene.height, scene.width, 3) or not self._neural_frame):
-            prev = None
-        if prev is None or self.last_scene is None:
-            regions, full = [canvas], True
-        else:
-            regions = changed_regions(scene, self.last_scene, margin=self.paste_margin)
-            widgets = self._reference(src) if self._last_widgets is not None else None
-            if widgets is not None and not any(r == canvas for r in regions):
-                regions = reference_regions(regions, self._last_widgets, widgets, self.paste_margin)
-            if self.repair:
-                regions = merge_boxes([*regions, *self.repair])
-            full = any(r == canvas for r in regions)
+        prev = self._previous_frame(scene)
+        regions, full = self._regions(scene, src, prev)
         if not regions:
             self.last_scene, self._last_widgets = scene, self._reference(src)
             return LiveFrame(prev, scene, seq, [], [], [], False, "neural", None)
@@ -649,6 +643,60 @@ class LiveRenderer:
             self._last_widgets = self._reference(src)      # after painting: a first frame does not wait for the grab
         self.last_scene, self.last_frame = scene, out
         return frame
+
+    def _previous_frame(self, scene: Scene) -> np.ndarray | None:
+        """The last frame, when the next one can build on it (the model's, of the same size)."""
+        prev = self.last_frame
+        if prev is not None and (prev.shape != (scene.height, scene.width, 3) or not self._neural_frame):
+            return None
+        return prev
+
+    def _regions(self, scene: Scene, src: _Widgets, prev: np.ndarray | None) -> tuple[list[Box], bool]:
+        """(regions to repaint after the last frame, whether that is the whole canvas)."""
+        canvas = Box(0, 0, scene.width, scene.height)
+        if prev is None or self.last_scene is None:
+            return [canvas], True
+        regions = changed_regions(scene, self.last_scene, margin=self.paste_margin)
+        widgets = self._reference(src) if self._last_widgets is not None else None
+        if widgets is not None and not any(r == canvas for r in regions):
+            regions = reference_regions(regions, self._last_widgets, widgets, self.paste_margin)
+        if self.repair:
+            regions = merge_boxes([*regions, *self.repair])
+        return regions, any(r == canvas for r in regions)
+
+    @property
+    def paints_ahead(self) -> bool:
+        """Whether `paint_ahead` can help: on (`ahead`) and painting regions (not whole frames, as on a GPU)."""
+        return self.ahead and self.regional and not self.whole_frame and hasattr(self.renderer, "paint")
+
+    def paint_ahead(self, scene: Scene, widgets) -> int:
+        """Paint into the cache the regions a frame of `scene` would paint after the last frame, without showing
+        them: `scene` is one the user may well ask for next (`neuralos.widgets.whatif`: a click's hover and
+        focus), `widgets` its widget frame. When that scene comes, its regions are cache hits; when it does
+        not, nothing else changes. Returns how many contexts the model painted (0: all cached, or not a
+        frame painted by regions)."""
+        from neuralos.neural.conditioning import build_conditioning
+
+        with self._lock:
+            if not (self.paints_ahead and self.neural_active):
+                return 0
+            canvas = Box(0, 0, scene.width, scene.height)
+            prev = self._previous_frame(scene)
+            regions, full = self._regions(scene, _Widgets(widgets, scene.width, scene.height), prev)
+            if full or not regions or self._whole_is_cheaper(regions, canvas):
+                return 0
+            jobs = []
+            for ctx, _ in plan_contexts(regions, canvas, self.margin, self.step):
+                p = self._previous_for(scene, prev, ctx)
+                key = self._key(scene, p, ctx)
+                if key not in self.cache:
+                    self._warm.add((ctx.w, ctx.h))
+                    jobs.append((key, build_conditioning(scene, p, region=ctx), ctx))
+            painted = self._paint_contexts([(maps, ctx) for _, maps, ctx in jobs], scene)
+            for (key, _, _), pixels in zip(jobs, painted):
+                if not isinstance(pixels, Exception):
+                    self.cache.put(key, pixels)
+            return sum(not isinstance(p, Exception) for p in painted)
 
     def _reference(self, src: _Widgets) -> np.ndarray | None:
         """The widget frame of the scene being painted, for `reference_regions`; None when it is off or there is
@@ -932,8 +980,10 @@ class LiveWorker:
         self.live, self.on_result, self.on_drop = live, on_result, on_drop
         self.dropped = 0
         self.rendered = 0
+        self.painted_ahead = 0            # contexts painted into the cache ahead of a request
         self._seq = 0
         self._pending: _Request | None = None
+        self._ahead: list[tuple[Scene, Scene, object]] = []    # (scene shown, scene it may become, its widgets)
         self._busy = False
         self._closed = False
         self._cv = threading.Condition()
@@ -950,6 +1000,7 @@ class LiveWorker:
             self._seq += 1
             dropped = self._pending
             self._pending = _Request(scene, widgets, self._seq, time.perf_counter(), deadline_ms, full_deadline_ms)
+            self._ahead.clear()
             if dropped is not None:
                 self.dropped += 1
             self._cv.notify_all()
@@ -958,16 +1009,25 @@ class LiveWorker:
             self.on_drop(dropped.seq)
         return seq
 
+    def paint_ahead(self, shown: Scene, scene: Scene, widgets) -> None:
+        """While idle, paint into the cache what a frame of `scene` (with widget frame `widgets`) would paint
+        after the frame of `shown` (`LiveRenderer.paint_ahead`). Dropped when a request comes first, or when the
+        last frame painted is not `shown` by then."""
+        with self._cv:
+            if not self._closed:
+                self._ahead.append((shown, scene, widgets))
+                self._cv.notify_all()
+
     @property
     def idle(self) -> bool:
         with self._cv:
-            return self._pending is None and not self._busy
+            return self._pending is None and not self._busy and not self._ahead
 
     def wait_idle(self, timeout: float | None = None) -> bool:
         """Block until nothing is pending or rendering (tests, benchmarks, shutdown)."""
         deadline = None if timeout is None else time.monotonic() + timeout
         with self._cv:
-            while self._pending is not None or self._busy:
+            while self._pending is not None or self._busy or self._ahead:
                 left = None if deadline is None else deadline - time.monotonic()
                 if left is not None and left <= 0:
                     return False
@@ -978,6 +1038,7 @@ class LiveWorker:
         with self._cv:
             self._closed = True
             self._pending = None
+            self._ahead.clear()
             self._cv.notify_all()
         if wait and self._thread.is_alive() and threading.current_thread() is not self._thread:
             self._thread.join(timeout=60)
@@ -985,33 +1046,49 @@ class LiveWorker:
     def _run(self) -> None:
         while True:
             with self._cv:
-                while self._pending is None and not self._closed:
+                while self._pending is None and not self._ahead and not self._closed:
                     self._cv.wait()
                 if self._closed:
                     return
-                req, self._pending, self._busy = self._pending, None, True
+                req, ahead = self._pending, None
+                if req is None:
+                    ahead = self._ahead.pop(0)
+                self._pending, self._busy = None, True
             try:
-                try:
-                    result = self.live.render(req.scene, req.widgets, seq=req.seq, submitted=req.submitted,
-                                              deadline_ms=req.deadline_ms, full_deadline_ms=req.full_deadline_ms)
-                except Exception as e:   # render() falls back itself; this is a bug, still never a lost frame
-                    log.exception("live render failed")
-                    try:
-                        result = self._emergency(req, e)
-                    except Exception:
-                        log.exception("no widget frame to show instead")
-                        result = None
-                self.rendered += 1
-                if result is not None:
-                    try:
-                        self.on_result(result)
-                    except Exception:
-                        log.exception("live render result callback failed")
-                self._warm_up()                  # still busy: wait_idle waits for it too
+                if req is None:
+                    self._paint_ahead(*ahead)
+                else:
+                    self._render(req)
+                    self._warm_up()              # still busy: wait_idle waits for it too
             finally:
                 with self._cv:
                     self._busy = False
                     self._cv.notify_all()
+
+    def _render(self, req: _Request) -> None:
+        try:
+            result = self.live.render(req.scene, req.widgets, seq=req.seq, submitted=req.submitted,
+                                      deadline_ms=req.deadline_ms, full_deadline_ms=req.full_deadline_ms)
+        except Exception as e:   # render() falls back itself; this is a bug, still never a lost frame
+            log.exception("live render failed")
+            try:
+                result = self._emergency(req, e)
+            except Exception:
+                log.exception("no widget frame to show instead")
+                result = None
+        self.rendered += 1
+        if result is not None:
+            try:
+                self.on_result(result)
+            except Exception:
+                log.exception("live render result callback failed")
+
+    def _paint_ahead(self, shown: Scene, scene: Scene, widgets) -> None:
+        try:
+            if self.live.last_scene is shown:
+                self.painted_ahead += self.live.paint_ahead(scene, widgets)
+        except Exception:               # a guess that cannot be painted: the real frame will meet it, and fall back
+            log.exception("painting ahead failed")
 
     def _warm_up(self) -> None:
         """While nothing is pending, paint the sizes input will need (`LiveRenderer.warm_up_next`), one at a

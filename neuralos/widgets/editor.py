@@ -15,6 +15,7 @@ from PySide6.QtGui import QColor, QFontMetricsF, QGuiApplication, QKeySequence, 
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from neuralos.widgets.text import line_height, py_to_u16, u16_to_py, wrap_paragraph
+from neuralos.widgets.whatif import has_focus
 
 PAD_X, PAD_Y, BORDER, RADIUS = 8, 6, 1, 4
 NUMBER_CHARS = set("0123456789.,-+eE")
@@ -84,7 +85,7 @@ class LineEditor(QWidget):
         self.update()
 
     def is_focused(self) -> bool:
-        return self.hasFocus() or (self.window().focusWidget() is self and self.isVisibleTo(self.window()))
+        return has_focus(self)
 
     def _edit(self, text: str, cursor: int) -> None:
         if text == self._text:

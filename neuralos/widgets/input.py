@@ -12,6 +12,7 @@ from PySide6.QtGui import QEnterEvent, QHoverEvent, QKeyEvent, QMouseEvent, QWhe
 from PySide6.QtWidgets import QAbstractScrollArea, QApplication, QWidget
 
 from neuralos.errors import BadInput
+from neuralos.widgets.whatif import click_focus, hover_chain, target_at
 
 KEYS = {
     "enter": Qt.Key_Return, "return": Qt.Key_Return, "tab": Qt.Key_Tab, "backtab": Qt.Key_Backtab,
@@ -80,16 +81,7 @@ class InputRouter:
     # -- targeting ------------------------------------------------------------------------------
     def target_at(self, x: float, y: float) -> QWidget:
         """The widget a pointer event at canvas (x, y) goes to: the hit node's deepest child there."""
-        canvas = self.canvas
-        node = canvas.scene().hit_test(x, y)
-        if hasattr(canvas, "activate_headless"):
-            canvas.activate_headless()
-        w = canvas.widget_for(node.key) if node is not None else None
-        if w is None or not w.isVisibleTo(canvas):
-            w = canvas
-        local = w.mapFrom(canvas, QPoint(int(x), int(y)))
-        child = w.childAt(local)
-        return child if child is not None else w
+        return target_at(self.canvas, x, y)
 
     def _local(self, w: QWidget, x: float, y: float) -> QPointF:
         o = w.mapTo(self.canvas, QPoint(0, 0))
@@ -111,13 +103,7 @@ class InputRouter:
         QApplication.sendEvent(w, ev)
 
     def _update_hover(self, target: QWidget | None, x: float, y: float) -> None:
-        chain = []
-        w = target
-        while w is not None and (w is self.canvas or self.canvas.isAncestorOf(w)):
-            chain.append(w)
-            if w is self.canvas:
-                break
-            w = w.parentWidget()
+        chain = hover_chain(self.canvas, target)
         old = self._hover
         leaving = [w for w in old if w not in chain]
         entering = [w for w in reversed(chain) if w not in old]
@@ -209,13 +195,9 @@ class InputRouter:
         self.canvas.invalidate()
 
     def _give_focus(self, target: QWidget) -> None:
-        w = target
-        while w is not None and w is not self.canvas:
-            if w.isEnabled() and w.focusPolicy() & Qt.ClickFocus:
-                if self.canvas.window().focusWidget() is not w:
-                    w.setFocus(Qt.MouseFocusReason)
-                return
-            w = w.parentWidget()
+        w = click_focus(self.canvas, target)
+        if w is not None and self.canvas.window().focusWidget() is not w:
+            w.setFocus(Qt.MouseFocusReason)
 
     # -- keyboard -------------------------------------------------------------------------------
     def focus_widget(self) -> QWidget | None:

@@ -417,6 +417,65 @@ def test_a_request_waits_for_at_most_one_warm_up_paint():
     assert paints[:3] == ["real", "warm", "real"]   # served right after the warm-up paint it met
 
 
+def test_a_scene_painted_ahead_is_then_all_cache_hits_with_the_pixels_of_painting_it_then():
+    r = tiny_renderer()
+    s0 = two_buttons(480, 360)
+    s1 = with_states(s0, "s/tl", {"hovered", "focused"})
+    live = L.LiveRenderer(r)
+    live.render(s0, widgets_of(s0))
+    shown, frame0 = live.last_scene, live.last_frame.copy()
+    assert live.paint_ahead(s1, widgets_of(s1)) >= 1
+    assert live.last_scene is shown and np.array_equal(live.last_frame, frame0)     # nothing shown changed
+    assert live.paint_ahead(s1, widgets_of(s1)) == 0                                # painted once only
+    f1 = live.render(s1, widgets_of(s1))
+    assert f1.regions and f1.cache_misses == 0 and f1.cache_hits >= 1
+    fresh = L.LiveRenderer(r, cache=L.RegionCache())
+    fresh.render(s0, widgets_of(s0))
+    assert fresh.render(s1, widgets_of(s1)).frame.tobytes() == f1.frame.tobytes()
+    off = L.LiveRenderer(r, cache=L.RegionCache())
+    off.ahead = False
+    off.render(s0, widgets_of(s0))
+    assert off.paint_ahead(s1, widgets_of(s1)) == 0 and len(off.cache) == 1     # only the first frame's
+
+
+def test_the_worker_paints_ahead_only_while_idle_and_only_on_the_frame_it_was_meant_for():
+    gate, started = threading.Event(), threading.Event()
+
+    class Held(NeuralRenderer):
+        def paint(self, cond, box, width, height):
+            started.set()
+            assert gate.wait(30)
+            return super().paint(cond, box, width, height)
+
+    live = L.LiveRenderer(tiny_renderer(cls=Held))
+    live.warm_up = False
+    results = []
+    worker = L.LiveWorker(live, results.append)
+    s0 = two_buttons(480, 360)
+    s1, s2 = with_states(s0, "s/tl", {"hovered"}), with_states(s0, "s/br", {"hovered"})
+    try:
+        gate.set()
+        worker.submit(s0, widgets_of(s0))
+        assert worker.wait_idle(60)
+        worker.paint_ahead(s0, s1, widgets_of(s1))
+        assert not worker.idle and worker.wait_idle(60) and worker.painted_ahead == 1   # wait_idle waits for it
+        worker.paint_ahead(s2, s1, widgets_of(s1))      # meant for a frame of s2, which is not the one shown
+        assert worker.wait_idle(60) and worker.painted_ahead == 1
+        worker.submit(s1, widgets_of(s1))
+        assert worker.wait_idle(60) and results[-1].scene is s1 and results[-1].cache_misses == 0   # a cache hit
+        gate.clear()
+        started.clear()
+        worker.submit(s2, widgets_of(s2))
+        assert started.wait(30)                         # s2 is being painted ...
+        worker.paint_ahead(s2, s0, widgets_of(s0))      # ... a guess for after it ...
+        worker.submit(s1, widgets_of(s1))               # ... is dropped: a request came first
+        gate.set()
+        assert worker.wait_idle(60)
+    finally:
+        worker.close()
+    assert [f.scene for f in results[-2:]] == [s2, s1] and worker.painted_ahead == 1
+
+
 # --- faults ----------------------------------------------------------------------------------------------------
 
 class Faulty(NeuralRenderer):

@@ -12,6 +12,7 @@ from neuralos.a2ui.dynamic import binding_path, resolve, resolve_text
 from neuralos.scene import Box
 from neuralos.widgets.app import make_font
 from neuralos.widgets.text import TextBox
+from neuralos.widgets.whatif import has_focus
 
 if TYPE_CHECKING:
     from neuralos.widgets.components.context import BuildContext
@@ -158,8 +159,7 @@ class Component(QWidget):
         return (w or self).testAttribute(Qt.WA_UnderMouse)
 
     def focused(self, w: QWidget | None = None) -> bool:
-        w = w or self
-        return w.hasFocus() or (w.window().focusWidget() is w and w.isVisibleTo(w.window()))
+        return has_focus(w or self)
 
     def scene_info(self, origin: tuple[int, int], clip: Box | None) -> dict:
         return {}
