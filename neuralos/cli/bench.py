@@ -13,7 +13,9 @@ Sections (all run in one process, so the ratios compare like with like):
   ("warm", which must give the same bits), the ratio to the widget frame; the model alone on a frame.
 - latency: input-to-pixels p50/p95 for hover, click, keystroke and window open, played from a script
   through the real canvas, `InputRouter` and the `LiveRenderer` worker (neural) or the canvas grab (widgets);
-  frames per second while typing; the region cache's hit rate; ratios neural / widgets.
+  frames per second while typing; the region cache's hit rate; ratios neural / widgets. Each sample starts
+  from a settled state, after the worker painted ahead what clicks would show (as the shell does once input
+  pauses); the neural script is played again without painting ahead (`neural_nothing_ahead`).
 - planner: `neuralos.planners.bench.bench_planners()`.  startup: `shell.bench.time_to_first_frame()`.
 - settings (not in the default run): the model at a region-sized and a whole-frame input in float32 and
   bfloat16, one and all threads, channels-last and contiguous weights: what `neuralos.neural.live.configure`
