@@ -77,6 +77,9 @@ def register(subparsers) -> None:
     d.add_argument("--state-weight", type=float, default=0.0, metavar="X",
                    help="in the data term, weigh components in some state (hovered, pressed, focused, checked ...) "
                         "X times more (default 0)")
+    d.add_argument("--component-weight", type=float, default=0.0, metavar="X",
+                   help="in the data term, weigh every interactive component, in a state or at rest, X times more "
+                        "(default 0)")
     d.add_argument("--gate-weight", type=float, default=0.0, metavar="W",
                    help="weight of a term that teaches the palette gates to paint exactly the theme's colours where "
                         "the reference is one of them (needs a palette head; default 0)")

@@ -359,22 +359,39 @@ def state_mask(scene: Scene, box: Box) -> np.ndarray:
             continue
         boxes = ([n.clip] if n.states else []) + [p.box.intersect(n.clip.grow(STATE_MASK_GROW)) for p in n.parts
                                                    if p.states]
-        for b in boxes:
-            b = b.grow(STATE_MASK_GROW).intersect(box) if b is not None else None
-            if b is not None:
-                mask[b.y - box.y:b.bottom - box.y, b.x - box.x:b.right - box.x] = 1
+        _mark(mask, boxes, box)
     return mask
 
 
+def component_mask(scene: Scene, box: Box) -> np.ndarray:
+    """(box.h, box.w) float32: 1 on every interactive catalog component, in a state or at rest, each visible box
+    grown by STATE_MASK_GROW; 0 elsewhere. What `--component-weight` weighs in training: a borderless button's
+    hover is a box tinted a tenth of the way to the primary colour, a few levels that a plain MSE (and the
+    detail weighting, which is about edges and text) barely sees either way, so students drew it faintly on
+    buttons at rest too."""
+    mask = np.zeros((box.h, box.w), np.float32)
+    _mark(mask, [n.clip for n in scene.nodes if n.clip is not None and n.interactive and n.role in COMPONENT_ROLES],
+          box)
+    return mask
+
+
+def _mark(mask: np.ndarray, boxes: list, box: Box) -> None:
+    for b in boxes:
+        b = b.grow(STATE_MASK_GROW).intersect(box) if b is not None else None
+        if b is not None:
+            mask[b.y - box.y:b.bottom - box.y, b.x - box.x:b.right - box.x] = 1
+
+
 def crop_sample(sample: dict, box: Box) -> dict:
-    """The sample restricted to `box`: frame/previous cropped, conditioning and `state_mask` built for that
-    region."""
+    """The sample restricted to `box`: frame/previous cropped, conditioning, `state_mask` and `component_mask`
+    built for that region."""
     from neuralos.neural.conditioning import build_conditioning
 
     out = dict(sample)
     out["region"] = box
     out["conditioning"] = build_conditioning(sample["scene"], sample["previous"], region=box)
     out["state_mask"] = state_mask(sample["scene"], box)
+    out["component_mask"] = component_mask(sample["scene"], box)
     out["frame"] = sample["frame"][box.y:box.bottom, box.x:box.right]
     if sample["previous"] is not None:
         out["previous"] = sample["previous"][box.y:box.bottom, box.x:box.right]
@@ -464,8 +481,8 @@ class ShardDataset:
 
 
 def collate(items: list[dict]) -> dict:
-    """Batch: frame (B, 3, h, w) float32 in [-1, 1], conditioning (B, C, h, w), state_mask (B, 1, h, w),
-    has_previous (B,), keys.
+    """Batch: frame (B, 3, h, w) float32 in [-1, 1], conditioning (B, C, h, w), state_mask and component_mask
+    (B, 1, h, w), has_previous (B,), keys.
 
     All items must have the same size (use a fixed `crop`)."""
     import torch
@@ -479,8 +496,9 @@ def collate(items: list[dict]) -> dict:
            "keys": [it["key"] for it in items]}
     if all("conditioning" in it for it in items):
         out["conditioning"] = torch.from_numpy(np.stack([it["conditioning"] for it in items]))
-    if all("state_mask" in it for it in items):
-        out["state_mask"] = torch.from_numpy(np.stack([it["state_mask"] for it in items])[:, None])   # (B, 1, h, w)
+    for mask in ("state_mask", "component_mask"):
+        if all(mask in it for it in items):
+            out[mask] = torch.from_numpy(np.stack([it[mask] for it in items])[:, None])   # (B, 1, h, w)
     return out
 
 

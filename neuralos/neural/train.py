@@ -95,6 +95,7 @@ class TrainConfig:
     data_weight: float = 0.25
     detail_weight: float = 0.0            # distill: data term weighs the reference's thin detail 1 + this much more
     state_weight: float = 0.0             # distill: ... and components in some state (shards.state_mask) this much more
+    component_weight: float = 0.0         # distill: ... and interactive components, any state (shards.component_mask)
     gate_weight: float = 0.0              # distill: weight of the palette-gate term (`gate_loss`)
     grown_lr_scale: float = 10.0          # distill: LR multiplier of the modules --model adds (they start at zero)
 
@@ -109,9 +110,10 @@ class TrainConfig:
             raise BadInput("--student-steps must be 1..4")
         if self.mode == "distill" and self.teacher_steps < self.student_steps:
             raise BadInput("--teacher-steps must be at least --student-steps")
-        if min(self.data_weight, self.detail_weight, self.state_weight, self.teacher_weight, self.gate_weight) < 0:
-            raise BadInput("--teacher-weight, --data-weight, --detail-weight, --state-weight and --gate-weight must "
-                           "not be negative")
+        if min(self.data_weight, self.detail_weight, self.state_weight, self.component_weight, self.teacher_weight,
+               self.gate_weight) < 0:
+            raise BadInput("--teacher-weight, --data-weight, --detail-weight, --state-weight, --component-weight and "
+                           "--gate-weight must not be negative")
         if self.mode == "distill" and self.teacher_weight == 0 and (not self.init or self.data_weight == 0):
             raise BadInput("--teacher-weight 0 fine-tunes a distilled student on the reference frames alone: "
                            "it needs --init (that student) and a --data-weight above 0")
@@ -564,12 +566,14 @@ class Trainer:
             if len(x0s) > 1:
                 distill = 0.5 * distill + 0.5 * sum(F.mse_loss(x.float(), target) for x in x0s[:-1]) / (len(x0s) - 1)
             terms["teacher"] = cfg.teacher_weight * distill
-        if cfg.data_weight > 0 and (cfg.detail_weight > 0 or cfg.state_weight > 0):
+        if cfg.data_weight > 0 and (cfg.detail_weight > 0 or cfg.state_weight > 0 or cfg.component_weight > 0):
             weight = 1 + cfg.detail_weight * detail_mask(x0)
-            if cfg.state_weight > 0:
-                if "state_mask" not in batch:
-                    raise BadInput("--state-weight needs data with scenes (`neuralos data generate` shards)")
-                weight = weight + cfg.state_weight * batch["state_mask"].to(acc.device)
+            for mask, by in (("state_mask", cfg.state_weight), ("component_mask", cfg.component_weight)):
+                if by > 0:
+                    if mask not in batch:
+                        raise BadInput(f"--{mask.split('_')[0]}-weight needs data with scenes "
+                                       "(`neuralos data generate` shards)")
+                    weight = weight + by * batch[mask].to(acc.device)
             terms["data"] = cfg.data_weight * weighted_mse(final.float(), x0, weight)
         elif cfg.data_weight > 0:
             terms["data"] = cfg.data_weight * F.mse_loss(final.float(), x0)

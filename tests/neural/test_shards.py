@@ -148,6 +148,23 @@ def test_state_mask_covers_components_in_a_state_and_their_rings():
     assert sh.state_mask(pressed_row, Box(0, 0, 200, 100)).sum() == (120 + 6) * (22 + 6)
 
 
+def test_component_mask_covers_every_interactive_component_at_rest_or_not():
+    button, label = Box(150, 60, 40, 30), Box(20, 60, 100, 20)
+    scene = Scene(200, 100, {}, [
+        SceneNode("@desktop", "", "desktop", "desktop", Box(0, 0, 200, 100), Box(0, 0, 200, 100)),
+        SceneNode("s/@close", "s", "close", "window.close", Box(180, 0, 20, 20), Box(180, 0, 20, 20),
+                  interactive=True),                   # window chrome: not a catalog component
+        SceneNode("s/t", "s", "t", "Text", label, label),  # not interactive
+        SceneNode("s/b", "s", "b", "Button", button, button, interactive=True),                  # at rest
+        SceneNode("s/c", "s", "c", "CheckBox", Box(20, 20, 60, 20), Box(20, 20, 60, 20), frozenset({"hovered"}),
+                  interactive=True)])
+    want = np.zeros((100, 200), np.float32)
+    want[60 - 3:90 + 3, 150 - 3:190 + 3] = 1
+    want[20 - 3:40 + 3, 20 - 3:80 + 3] = 1
+    assert np.array_equal(sh.component_mask(scene, Box(0, 0, 200, 100)), want)
+    assert np.array_equal(sh.component_mask(scene, Box(100, 40, 64, 48)), want[40:88, 100:164])
+
+
 _KILLED_WRITER = r"""
 import os, sys, time
 import numpy as np

@@ -118,7 +118,9 @@ class _MaskedPairs(PairDataset):
         item = super().__getitem__(index)
         mask = np.zeros(item["frame"].shape[:2], np.float32)
         mask[:, : mask.shape[1] // 2] = 1
-        return {**item, "state_mask": mask}
+        rows = np.zeros_like(mask)
+        rows[: mask.shape[0] // 4] = 1
+        return {**item, "state_mask": mask, "component_mask": rows}
 
 
 def test_state_weight_weighs_the_pixels_of_components_in_a_state(teacher, tmp_path, dataset):
@@ -145,6 +147,32 @@ def test_state_weight_weighs_the_pixels_of_components_in_a_state(teacher, tmp_pa
     from neuralos.errors import BadInput
     with pytest.raises(BadInput, match="state-weight needs data with scenes"):
         unmasked.loss(next(iter(unmasked.loader)))
+
+
+def test_component_weight_weighs_the_pixels_of_interactive_components(teacher, tmp_path, dataset):
+    t_out, _ = teacher
+    cfg = TrainConfig(mode="distill", out=str(tmp_path / "s"), init=str(t_out / "pipeline"), teacher_weight=0,
+                      steps=1, batch_size=2, crop=32, student_steps=1, data_weight=1, state_weight=8,
+                      component_weight=3, eval_crops=2, progress=False)
+    trainer = Trainer(cfg, dataset=_MaskedPairs(dataset.pairs, crop=32, seed=0, length=8))
+    student = trainer.accelerator.unwrap_model(trainer.model)
+    batch = next(iter(trainer.loader))
+    torch.manual_seed(0)
+    loss = float(trainer.loss(batch).detach())
+    torch.manual_seed(0)
+    noise = torch.randn_like(batch["frame"])
+    with torch.no_grad():
+        final = denoise(student, trainer.sample_scheduler, noise, batch["conditioning"], 1)[0]
+    weight = 1 + 8 * batch["state_mask"] + 3 * batch["component_mask"]
+    assert loss == pytest.approx(float(weighted_mse(final.float(), batch["frame"], weight)), rel=1e-4)
+    assert loss != pytest.approx(float(weighted_mse(final.float(), batch["frame"], 1 + 8 * batch["state_mask"])),
+                                 rel=1e-3)
+    unmasked = Trainer(cfg, dataset=dataset)
+    from neuralos.errors import BadInput
+    with pytest.raises(BadInput, match="state-weight needs data with scenes"):
+        unmasked.loss(next(iter(unmasked.loader)))
+    with pytest.raises(BadInput, match="--component-weight and --gate-weight must not be negative"):
+        TrainConfig(mode="distill", component_weight=-1).validate()
 
 
 def test_teacher_weight_zero_fine_tunes_a_student_without_a_teacher(teacher, tmp_path, dataset):
@@ -345,7 +373,7 @@ def test_bad_config_is_rejected(tmp_path):
         TrainConfig(crop=30).validate()
     with pytest.raises(BadInput, match="student-steps"):
         TrainConfig(mode="distill", student_steps=8).validate()
-    with pytest.raises(BadInput, match="detail-weight, --state-weight and --gate-weight must not be negative"):
+    with pytest.raises(BadInput, match="detail-weight, --state-weight, --component-weight and --gate-weight must not"):
         TrainConfig(mode="distill", detail_weight=-1).validate()
     with pytest.raises(BadInput, match="must not be negative"):
         TrainConfig(mode="distill", state_weight=-1).validate()
