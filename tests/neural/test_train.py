@@ -123,56 +123,30 @@ class _MaskedPairs(PairDataset):
         return {**item, "state_mask": mask, "component_mask": rows}
 
 
-def test_state_weight_weighs_the_pixels_of_components_in_a_state(teacher, tmp_path, dataset):
+@pytest.mark.parametrize("mask, option", [("state_mask", "state"), ("component_mask", "component")])
+def test_state_and_component_weights_weigh_the_pixels_of_their_masks(teacher, tmp_path, dataset, mask, option):
     t_out, _ = teacher
     masked = _MaskedPairs(dataset.pairs, crop=32, seed=0, length=8)
     cfg = TrainConfig(mode="distill", out=str(tmp_path / "s"), init=str(t_out / "pipeline"), teacher_weight=0,
                       steps=1, batch_size=2, crop=32, student_steps=1, data_weight=1, detail_weight=4,
-                      state_weight=8, eval_crops=2, progress=False)
+                      eval_crops=2, progress=False, **{f"{option}_weight": 8})
     trainer = Trainer(cfg, dataset=masked)
     student = trainer.accelerator.unwrap_model(trainer.model)
     batch = next(iter(trainer.loader))
-    assert batch["state_mask"].shape == (2, 1, 32, 32)
+    assert batch[mask].shape == (2, 1, 32, 32)
     torch.manual_seed(0)
     loss = float(trainer.loss(batch).detach())
     torch.manual_seed(0)
     noise = torch.randn_like(batch["frame"])
     with torch.no_grad():
         final = denoise(student, trainer.sample_scheduler, noise, batch["conditioning"], 1)[0]
-    weight = 1 + 4 * detail_mask(batch["frame"]) + 8 * batch["state_mask"]
-    assert loss == pytest.approx(float(weighted_mse(final.float(), batch["frame"], weight)), rel=1e-4)
-    assert loss != pytest.approx(float(weighted_mse(final.float(), batch["frame"], 1 + 4 * detail_mask(batch["frame"]))),
-                                 rel=1e-3)
+    detail = 1 + 4 * detail_mask(batch["frame"])
+    assert loss == pytest.approx(float(weighted_mse(final.float(), batch["frame"], detail + 8 * batch[mask])), rel=1e-4)
+    assert loss != pytest.approx(float(weighted_mse(final.float(), batch["frame"], detail)), rel=1e-3)
     unmasked = Trainer(cfg, dataset=dataset)                # pairs without scenes have no mask to weigh
     from neuralos.errors import BadInput
-    with pytest.raises(BadInput, match="state-weight needs data with scenes"):
+    with pytest.raises(BadInput, match=f"{option}-weight needs data with scenes"):
         unmasked.loss(next(iter(unmasked.loader)))
-
-
-def test_component_weight_weighs_the_pixels_of_interactive_components(teacher, tmp_path, dataset):
-    t_out, _ = teacher
-    cfg = TrainConfig(mode="distill", out=str(tmp_path / "s"), init=str(t_out / "pipeline"), teacher_weight=0,
-                      steps=1, batch_size=2, crop=32, student_steps=1, data_weight=1, state_weight=8,
-                      component_weight=3, eval_crops=2, progress=False)
-    trainer = Trainer(cfg, dataset=_MaskedPairs(dataset.pairs, crop=32, seed=0, length=8))
-    student = trainer.accelerator.unwrap_model(trainer.model)
-    batch = next(iter(trainer.loader))
-    torch.manual_seed(0)
-    loss = float(trainer.loss(batch).detach())
-    torch.manual_seed(0)
-    noise = torch.randn_like(batch["frame"])
-    with torch.no_grad():
-        final = denoise(student, trainer.sample_scheduler, noise, batch["conditioning"], 1)[0]
-    weight = 1 + 8 * batch["state_mask"] + 3 * batch["component_mask"]
-    assert loss == pytest.approx(float(weighted_mse(final.float(), batch["frame"], weight)), rel=1e-4)
-    assert loss != pytest.approx(float(weighted_mse(final.float(), batch["frame"], 1 + 8 * batch["state_mask"])),
-                                 rel=1e-3)
-    unmasked = Trainer(cfg, dataset=dataset)
-    from neuralos.errors import BadInput
-    with pytest.raises(BadInput, match="state-weight needs data with scenes"):
-        unmasked.loss(next(iter(unmasked.loader)))
-    with pytest.raises(BadInput, match="--component-weight and --gate-weight must not be negative"):
-        TrainConfig(mode="distill", component_weight=-1).validate()
 
 
 def test_teacher_weight_zero_fine_tunes_a_student_without_a_teacher(teacher, tmp_path, dataset):
@@ -375,8 +349,9 @@ def test_bad_config_is_rejected(tmp_path):
         TrainConfig(mode="distill", student_steps=8).validate()
     with pytest.raises(BadInput, match="detail-weight, --state-weight, --component-weight and --gate-weight must not"):
         TrainConfig(mode="distill", detail_weight=-1).validate()
-    with pytest.raises(BadInput, match="must not be negative"):
-        TrainConfig(mode="distill", state_weight=-1).validate()
+    for weight in ("state_weight", "component_weight"):
+        with pytest.raises(BadInput, match="must not be negative"):
+            TrainConfig(mode="distill", **{weight: -1}).validate()
     with pytest.raises(BadInput, match="needs --init"):
         TrainConfig(mode="distill", teacher_weight=0).validate()
     with pytest.raises(BadInput, match="data-weight above 0"):

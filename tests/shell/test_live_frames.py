@@ -61,6 +61,13 @@ def wait_frame(qtbot, pump, before: int):
                     and pump._shown_scene == pump.canvas.scene(), timeout=30000)
 
 
+def show_form(w, qtbot):
+    """Open `form()` and wait for its neural frame."""
+    n = w.frames.neural_frames
+    w.session.apply(form())
+    wait_frame(qtbot, w.frames, n)
+
+
 def overlay_pixels(w):
     img = w.overlay.image.convertToFormat(w.overlay.image.Format.Format_RGB888)
     arr = np.frombuffer(img.constBits(), np.uint8).reshape(img.height(), img.bytesPerLine())
@@ -72,9 +79,7 @@ def test_hover_click_and_typing_make_new_neural_frames(neural_window, qtbot):
 
     w = neural_window()
     pump = w.frames
-    n = pump.neural_frames
-    w.session.apply(form())
-    wait_frame(qtbot, pump, n)
+    show_form(w, qtbot)
     assert w.overlay.isVisible() and pump.active == "neural" and "renderer: neural" in w.status.renderer.text()
     scene = w.canvas.scene()
     button = next(x for x in scene.nodes if x.role == "Button" and x.surface == "form")
@@ -113,9 +118,7 @@ def test_once_input_pauses_what_a_click_shows_is_painted_ahead_and_the_click_is_
 
     w = neural_window()
     pump = w.frames
-    n = pump.neural_frames
-    w.session.apply(form())
-    wait_frame(qtbot, pump, n)
+    show_form(w, qtbot)
     qtbot.waitUntil(lambda: pump._ahead is None and pump.worker.idle and pump.worker.painted_ahead >= 1,
                     timeout=30000)                        # after AHEAD_AFTER_MS of no input
     button = next(x for x in w.canvas.scene().nodes if x.role == "Button" and x.surface == "form")
