@@ -782,6 +782,40 @@ def test_only_where_the_widget_frames_differ_is_repainted():
         assert region.intersect(br) == br and f3.renderer == "neural" and f3.reason is None
 
 
+def test_with_widget_frames_the_maps_are_built_only_for_the_contexts_painted(monkeypatch):
+    from neuralos.neural import conditioning
+
+    live = L.LiveRenderer(tiny_renderer(steps=1))
+    s0 = two_buttons()
+    live.render(s0, widgets_of(s0))
+    built, real = [], conditioning.build_conditioning
+    monkeypatch.setattr(conditioning, "build_conditioning",
+                        lambda scene, prev, region=None: built.append(region) or real(scene, prev, region=region))
+    s1 = with_states(s0, "s/tl", {"hovered"})
+    f = live.render(s1, widgets_of(s1))
+    canvas = Box(0, 0, s1.width, s1.height)
+    assert f.regions and built == [ctx for ctx, _ in L.plan_contexts(f.regions, canvas, live.margin, live.step)]
+    built.clear()
+    live.render(s0)                                 # without widget frames the maps of both scenes say where
+    assert len(built) > 1 and built[0] != built[-1]
+
+
+def test_the_sizes_warmed_up_include_an_indicator_with_its_focus_ring():
+    from neuralos.neural.shards import STATE_MASK_GROW
+
+    live = L.LiveRenderer(tiny_renderer(steps=1), margin=32)
+    row, indicator = Box(94, 96, 200, 24), Box(96, 98, 18, 18)     # its ring takes the context over an 8 px line
+    scene = Scene(800, 600, dict(THEME), [
+        SceneNode("@desktop", "", "desktop", "desktop", Box(0, 0, 800, 600), Box(0, 0, 800, 600)),
+        SceneNode("s/c", "s", "c", "CheckBox", row, row, interactive=True, window="s",
+                  parts=(Part("check.indicator", indicator),))])
+    canvas = Box(0, 0, 800, 600)
+    ringed = indicator.grow(STATE_MASK_GROW + live.paste_margin)
+    plain = indicator.grow(live.paste_margin)
+    want, without = ({(c.w, c.h) for c, _ in L.plan_contexts([b], canvas, live.margin, live.step)} for b in (ringed, plain))
+    assert want != without and want | without <= set(live.input_shapes(scene))
+
+
 @settings(max_examples=60, deadline=None)
 @given(st.lists(st.tuples(st.integers(0, 39), st.integers(0, 29), st.integers(1, 12), st.integers(1, 12)),
                 max_size=4),
