@@ -78,8 +78,6 @@ THEME_SLICE = slice(GLYPH_CHANNEL + 1, GLYPH_CHANNEL + 11)
 PRIMARY_SLICE = slice(THEME_SLICE.start + 6, THEME_SLICE.start + 9)
 PREVIOUS_SLICE = slice(THEME_SLICE.stop, THEME_SLICE.stop + 3)
 PREVIOUS_FLAG = PREVIOUS_SLICE.stop
-# Everything a node paints into (cleared by an occluding node).
-_SCENE_SLICE = slice(0, GLYPH_CHANNEL)
 assert PREVIOUS_FLAG + 1 == CONDITIONING_CHANNELS
 
 _ROLE_INDEX = {r: i for i, r in enumerate(ROLES)}
@@ -116,6 +114,7 @@ def build_conditioning(scene: Scene, previous: np.ndarray | None = None, region:
     surface_primary = scene.theme.get("surface_primary") or {}
 
     glyph_ops: list[tuple[TextRun | Mark | None, Box]] = []   # in paint order: (ink, clip) draws, (None, box) clears
+    drawn: list[tuple[int | slice, Box]] = []   # the scene maps set so far: (channel(s), canvas box), for `_occlude`
     for node in scene.nodes:
         if node.clip is None:
             continue
@@ -132,38 +131,35 @@ def build_conditioning(scene: Scene, previous: np.ndarray | None = None, region:
             continue
         sl = _local(vis, r)
         if node.role in OCCLUDING_ROLES:
-            out[(_SCENE_SLICE, *sl)] = 0.0
-            out[(EDGE_SLICE, *sl)] = 1.0
+            _occlude(out, drawn, vis, r)
             if node.role == "window":   # a surface's theme.primaryColor recolours its window
                 primary = surface_primary.get(node.window or node.surface)
                 if primary is not None:
                     out[(PRIMARY_SLICE, *sl)] = np.asarray(_color(primary, base_primary), np.float32)[:, None, None]
         if node.role in _ROLE_INDEX:
-            out[(ROLE_SLICE.start + _ROLE_INDEX[node.role], *sl)] = 1.0
+            _draw(out, drawn, ROLE_SLICE.start + _ROLE_INDEX[node.role], vis, r, 1.0)
         if node.value is not None:
-            out[(VALUE_CHANNEL, *sl)] = float(node.value)
+            _draw(out, drawn, VALUE_CHANNEL, vis, r, float(node.value))
         own = own_states(node)
         if node.role in LAYOUT_ONLY_ROLES:
             for s in own:
                 if s in _STATE_INDEX:
-                    out[(STATE_SLICE.start + _STATE_INDEX[s], *sl)] = 1.0
+                    _draw(out, drawn, STATE_SLICE.start + _STATE_INDEX[s], vis, r, 1.0)
         else:
-            _decorate(out, node.box, vis, own, r)
+            _decorate(out, drawn, node.box, vis, own, r)
         for part in node.parts:
             pvis = part.box.intersect(node.clip)
             pvis = pvis.intersect(r) if pvis is not None else None
             if pvis is None:
                 continue
-            psl = _local(pvis, r)
             if part.role in OCCLUDING_ROLES:
                 if glyph_ops:
                     glyph_ops.append((None, pvis))
-                out[(_SCENE_SLICE, *psl)] = 0.0
-                out[(EDGE_SLICE, *psl)] = 1.0
+                _occlude(out, drawn, pvis, r)
             if part.role in _ROLE_INDEX:
-                out[(ROLE_SLICE.start + _ROLE_INDEX[part.role], *psl)] = 1.0
+                _draw(out, drawn, ROLE_SLICE.start + _ROLE_INDEX[part.role], pvis, r, 1.0)
             states = part.states | node.states
-            _decorate(out, part.box, pvis, states, r)
+            _decorate(out, drawn, part.box, pvis, states, r)
             kind = mark_of(part.role, states)
             if kind is not None:
                 glyph_ops.append((Mark(kind, part.box), pvis))
@@ -199,8 +195,24 @@ def _local(b: Box, r: Box) -> tuple[slice, slice]:
     return slice(b.y - r.y, b.bottom - r.y), slice(b.x - r.x, b.right - r.x)
 
 
-def _decorate(out: np.ndarray, box: Box, vis: Box, states: Iterable[str], r: Box) -> None:
+def _draw(out: np.ndarray, drawn: list, channel: int, vis: Box, r: Box, value: float) -> None:
+    out[(channel, *_local(vis, r))] = value
+    drawn.append((channel, vis))
+
+
+def _occlude(out: np.ndarray, drawn: list, vis: Box, r: Box) -> None:
+    """An opaque box (the desktop, a window) over `vis`: the scene maps drawn there before go back to nothing (no
+    role, state or value, edge distances 1). Only those: the maps are most of a frame's 220 MB, and writing
+    them all again over each window cost more than the rest of a whole frame's maps."""
+    for channel, box in drawn:
+        under = box.intersect(vis)
+        if under is not None:
+            out[(channel, *_local(under, r))] = 1.0 if channel == EDGE_SLICE else 0.0
+
+
+def _decorate(out: np.ndarray, drawn: list, box: Box, vis: Box, states: Iterable[str], r: Box) -> None:
     """Make `box` the innermost decorated box over `vis`: its edge distances and its states."""
+    drawn.extend(((EDGE_SLICE, vis), (STATE_SLICE, vis)))
     ys, xs = _local(vis, r)
     k = float(GEOMETRY_RANGE)
     cols = np.arange(vis.x, vis.right, dtype=np.float32)
