@@ -165,6 +165,17 @@ def test_later_window_occludes_earlier_maps(cond):
     assert cond[ch("theme:dark")].max() == 0
 
 
+def test_a_window_leaves_no_trace_of_what_it_covers(scene, cond):
+    # a focused, hovered slider with a value and a pressed handle, wholly under window b: it may not show in any map
+    hidden = SceneNode("a/hidden", "a", "hidden", "Slider", Box(100, 64, 20, 10), Box(100, 64, 20, 10), value=0.8,
+                       states=frozenset({"focused", "hovered"}), interactive=True, window="a",
+                       parts=(Part("slider.handle", Box(110, 64, 6, 10), frozenset({"pressed"})),))
+    under_b = next(i for i, n in enumerate(scene.nodes) if n.key == "b/@window")
+    covered = replace(scene, nodes=[*scene.nodes[:under_b], hidden, *scene.nodes[under_b:]])
+    assert np.array_equal(C.build_conditioning(covered, None), cond)
+    assert np.array_equal(C.build_conditioning(covered, None, region=Box(90, 58, 40, 30)), cond[:, 58:88, 90:130])
+
+
 def test_edge_distances_place_borders_and_corners(cond):
     e = {k: cond[ch(f"edge:{k}")] for k in ("left", "right", "top", "bottom")}
     # the button b/ok: Box(104, 80, 40, 20); its button.primary part is the innermost decorated box
