@@ -695,11 +695,7 @@ class LiveRenderer:
                 if key not in self.cache:
                     self._warm.add((ctx.w, ctx.h))
                     jobs.append((key, build_conditioning(scene, p, region=ctx), ctx))
-            painted = self._paint_contexts([(maps, ctx) for _, maps, ctx in jobs], scene)
-            for (key, _, _), pixels in zip(jobs, painted):
-                if not isinstance(pixels, Exception):
-                    self.cache.put(key, pixels)
-            return sum(not isinstance(p, Exception) for p in painted)
+            return sum(not isinstance(p, Exception) for p in self._paint_into_cache(jobs, scene))
 
     def _reference(self, src: _Widgets) -> np.ndarray | None:
         """The widget frame of the scene being painted, for `reference_regions`; None when it is off or there is
@@ -833,9 +829,8 @@ class LiveRenderer:
                 except Exception as e:
                     hit = e
             painted.append(hit)
-        for (i, key, _), pixels in zip(todo, self._paint_contexts([(maps, plan[i][0]) for i, _, maps in todo], scene)):
-            if not isinstance(pixels, Exception):
-                self.cache.put(key, pixels)
+        jobs = [(key, maps, plan[i][0]) for i, key, maps in todo]
+        for (i, _, _), pixels in zip(todo, self._paint_into_cache(jobs, scene)):
             painted[i] = pixels
         for (ctx, rs), pixels in zip(plan, painted):
             if isinstance(pixels, Exception):
@@ -844,6 +839,14 @@ class LiveRenderer:
             for r in rs:
                 out[r.y:r.bottom, r.x:r.right] = pixels[r.y - ctx.y:r.bottom - ctx.y, r.x - ctx.x:r.right - ctx.x]
                 frame.neural_regions.append(r)
+
+    def _paint_into_cache(self, jobs: list[tuple], scene: Scene) -> list:
+        """Paint each (cache key, maps, context box) and cache its pixels: per job, the pixels or the exception."""
+        painted = self._paint_contexts([(maps, ctx) for _, maps, ctx in jobs], scene)
+        for (key, _, _), pixels in zip(jobs, painted):
+            if not isinstance(pixels, Exception):
+                self.cache.put(key, pixels)
+        return painted
 
     def _paint_contexts(self, jobs: list[tuple], scene: Scene) -> list:
         """Paint each (maps, context box): its (h, w, 3) uint8 pixels, or the exception it raised. As many at once
