@@ -15,8 +15,10 @@ from pathlib import Path
 
 
 def _common(p: argparse.ArgumentParser, out_default: str, steps: int, lr: float) -> None:
-    p.add_argument("--data", required=True, nargs="+", metavar="DIR",
-                   help="shards made by `neuralos data generate` (several folders: trained on as one)")
+    # extend: `--data A --data B` trains on both, as `--data A B` does (store would keep only B).
+    p.add_argument("--data", required=True, nargs="+", action="extend", metavar="DIR",
+                   help="shards made by `neuralos data generate` (several folders, in one --data or repeated: "
+                        "trained on as one)")
     p.add_argument("--out", default=out_default, metavar="DIR", help=f"output folder (default {out_default})")
     p.add_argument("--steps", type=int, default=steps, metavar="N",
                    help=f"total optimizer steps, resumed ones included (default {steps})")

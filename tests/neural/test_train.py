@@ -390,7 +390,7 @@ def test_cli_trains_teacher_then_student_from_shards(tmp_path, capsys):
     assert (tmp_path / "runs" / "student" / "pipeline" / "model_index.json").is_file()
     copy = tmp_path / "data-2"
     _write_shards(copy)
-    rc = main(["train", "distill", "--data", str(data), str(copy), "--out", str(tmp_path / "runs" / "grown"),
+    rc = main(["train", "distill", "--data", str(data), "--data", str(copy), "--out", str(tmp_path / "runs" / "grown"),
                "--steps", "1", "--batch-size", "2", "--crop", "32", "--teacher-steps", "1", "--student-steps", "1",
                "--teacher", str(tmp_path / "runs" / "teacher" / "pipeline"),
                "--init", str(tmp_path / "runs" / "student" / "pipeline"), "--model", '{"palette_head": true}',
