@@ -59,6 +59,7 @@ from typing import Callable
 import numpy as np
 
 from neuralos.errors import first_line
+from neuralos.neural.heap import keep_freed_memory
 from neuralos.scene import Box, Scene, merge_boxes
 
 log = logging.getLogger(__name__)
@@ -1173,7 +1174,8 @@ def configure(renderer, device: str | None = None, threads: int | None = None, d
     """Apply the measured defaults to a NeuralRenderer and the process: on CUDA, half precision, channels-last
     and whole frames replayed as CUDA graphs (`NEURALOS_CUDA_GRAPHS=0`: eager); on a CPU, `default_threads()`
     torch threads (every core for whole frames and windows), as many regions painted at once as those threads
-    fit in the cores, and bfloat16 autocast where the CPU has native bf16 (else float32).
+    fit in the cores, bfloat16 autocast where the CPU has native bf16 (else float32), and freed memory kept in the
+    heap for the next frame (`neuralos.neural.heap`).
     `NEURALOS_RENDER_THREADS` (a fixed count for every paint, one paint at a time) / `NEURALOS_PAINT_LANES` /
     `NEURALOS_RENDER_DTYPE` override. Returns the settings used."""
     import torch
@@ -1210,7 +1212,7 @@ def configure(renderer, device: str | None = None, threads: int | None = None, d
         renderer.dtype = want
     settings.update(threads=torch.get_num_threads(), burst_threads=getattr(renderer, "burst_threads", None),
                     paint_lanes=getattr(renderer, "paint_lanes", None),
-                    dtype=getattr(renderer, "dtype", None), channels_last=True)
+                    dtype=getattr(renderer, "dtype", None), channels_last=True, heap_kept=keep_freed_memory())
     return settings
 
 

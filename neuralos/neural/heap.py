@@ -1,0 +1,39 @@
+"""Keep freed memory in the process heap, so a frame's forward does not page-fault its tensors in afresh.
+
+glibc returns large freed blocks to the kernel (blocks above the mmap threshold are unmapped; the heap's top is
+trimmed above the trim threshold). A whole 1024x768 forward allocates and frees a few hundred MB of activations,
+so every frame took 30-120 thousand page faults, each a kernel trap that zeroes a page: on a 2-core AMD EPYC a
+cold frame took 513-616 ms (median of 8) that way and 485 ms with the memory kept, and varied far less
+(docs/performance.md, run W). The price is a resident size that stays at the largest frame's peak.
+"""
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import os
+
+_M_TRIM_THRESHOLD = -1
+_M_MMAP_THRESHOLD = -3
+TRIM_THRESHOLD = 1 << 30     # free memory at the heap's top is given back only above 1 GiB
+MMAP_THRESHOLD = 1 << 25     # blocks up to 32 MiB (glibc's largest allowed) come from the heap, not mmap
+
+_kept: bool | None = None
+
+
+def keep_freed_memory() -> bool:
+    """Tune glibc's malloc to keep freed memory for reuse (once per process). False where the C library is not
+    glibc (macOS, Windows, musl) or `NEURALOS_KEEP_HEAP=0` asks not to; True once set."""
+    global _kept
+    if _kept is None:
+        _kept = os.environ.get("NEURALOS_KEEP_HEAP", "1") != "0" and _mallopt(_M_TRIM_THRESHOLD, TRIM_THRESHOLD) \
+            and _mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD)
+    return _kept
+
+
+def _mallopt(param: int, value: int) -> bool:
+    name = ctypes.util.find_library("c")
+    try:
+        mallopt = ctypes.CDLL(name).mallopt if name else None
+    except (OSError, AttributeError):
+        return False
+    return bool(mallopt is not None and mallopt(param, value) == 1)
