@@ -101,6 +101,17 @@ class TextRun:
 
 
 @dataclass(frozen=True)
+class PathInk:
+    """A filled vector shape as painted (an Icon's `svgPath`): SVG path data `d`, scaled by `scale`, its origin
+    moved to canvas (x, y). `neuralos.svg_ink` draws it for both renderers."""
+
+    d: str
+    x: float
+    y: float
+    scale: float
+
+
+@dataclass(frozen=True)
 class Part:
     """A sub-element of a component with its own role: a slider handle, a checkbox indicator, a tab."""
 
@@ -126,6 +137,7 @@ class SceneNode:
     value: float | None = None  # normalised 0..1 where the role has one (slider position)
     interactive: bool = False  # receives clicks/keys (hit-testing prefers these)
     window: str = ""          # surface id of the window this node sits in ("" for the desktop)
+    paths: tuple[PathInk, ...] = ()   # filled shapes painted in the text colour (custom icons)
 
     def has(self, state: str) -> bool:
         return state in self.states
@@ -260,5 +272,5 @@ def _node_from_dict(d: dict) -> SceneNode:
         text_runs=tuple(TextRun(**{**r, "box": _box(r.get("box"))}) for r in d.get("text_runs", ())),
         parts=tuple(Part(p["role"], _box(p["box"]), frozenset(p.get("states", ()))) for p in d.get("parts", ())),
         text=d.get("text", ""), value=d.get("value"), interactive=d.get("interactive", False),
-        window=d.get("window", ""),
+        window=d.get("window", ""), paths=tuple(PathInk(**p) for p in d.get("paths", ())),
     )

@@ -28,7 +28,9 @@ Channels (`CONDITIONING_CHANNEL_NAMES`, in this order; the count is `CONDITIONIN
                         bundled DejaVu font at its baseline origin, pixel size, bold/italic/mono, hinting
                         off, clipped to its layout box and its node's clip; and the mark of every checked
                         indicator part (`neuralos.marks`: the check box tick, the radio dot), the same
-                        shape the widgets paint. Ink under a window painted later is hidden, as in the frame.
+                        shape the widgets paint; and the filled path of every custom icon (an Icon's
+                        `svgPath`, `neuralos.svg_ink`). Ink under a window painted later is hidden, as in
+                        the frame.
   theme:*           10  background RGB, foreground RGB, primary RGB (0..1) and the dark flag: constant planes,
                         except primary, which inside a window is its surface's primary colour
                         (`theme["surface_primary"][surface]`, A2UI `theme.primaryColor`) when it has one.
@@ -50,7 +52,8 @@ from typing import Iterable, NamedTuple
 import numpy as np
 
 from neuralos.marks import mark_of, paint_mark
-from neuralos.scene import MODEL_FORMAT_VERSION, ROLES, STATES, Box, Scene, SceneNode, TextRun
+from neuralos.scene import MODEL_FORMAT_VERSION, ROLES, STATES, Box, PathInk, Scene, SceneNode, TextRun
+from neuralos.svg_ink import paint_ink
 
 CONDITIONING_VERSION = MODEL_FORMAT_VERSION
 GEOMETRY_RANGE = 8  # pixels: edge distances saturate here
@@ -91,6 +94,9 @@ class Mark(NamedTuple):
     box: Box
 
 
+Ink = TextRun | Mark | PathInk      # what the glyph map draws
+
+
 def channel_index(name: str) -> int:
     """Index of a channel by name, e.g. `channel_index("role:slider.handle")`."""
     return CONDITIONING_CHANNEL_NAMES.index(name)
@@ -113,7 +119,7 @@ def build_conditioning(scene: Scene, previous: np.ndarray | None = None, region:
     base_primary = tuple(theme[6:9])
     surface_primary = scene.theme.get("surface_primary") or {}
 
-    glyph_ops: list[tuple[TextRun | Mark | None, Box]] = []   # in paint order: (ink, clip) draws, (None, box) clears
+    glyph_ops: list[tuple[Ink | None, Box]] = []   # in paint order: (ink, clip) draws, (None, box) clears
     drawn: list[tuple[int | slice, Box]] = []   # the scene maps set so far: (channel(s), canvas box), for `_occlude`
     for node in scene.nodes:
         if node.clip is None:
@@ -127,6 +133,8 @@ def build_conditioning(scene: Scene, previous: np.ndarray | None = None, region:
             clip = clip.intersect(r) if clip is not None else None
             if clip is not None and run.text.strip():
                 glyph_ops.append((run, clip))
+        if node.paths and vis is not None:
+            glyph_ops.extend((path, vis) for path in node.paths)
         if vis is None:
             continue
         sl = _local(vis, r)
@@ -318,10 +326,10 @@ def _font(run: TextRun):
     return font
 
 
-def glyph_mask(ops: list[tuple[TextRun | Mark | None, Box]], region: Box) -> np.ndarray:
+def glyph_mask(ops: list[tuple[Ink | None, Box]], region: Box) -> np.ndarray:
     """Coverage (region.h, region.w) float32 in 0..1, painting `ops` in order (canvas coordinates):
-    (run, clip) draws a text run clipped to `clip`; (mark, clip) an indicator mark; (None, box) clears `box`
-    (an occluding window)."""
+    (run, clip) draws a text run clipped to `clip`; (mark, clip) an indicator mark; (path, clip) a custom icon's
+    shape; (None, box) clears `box` (an occluding window)."""
     _ensure_qt()
     from PySide6.QtCore import QPointF, QRect
     from PySide6.QtGui import QColor, QImage, QPainter
@@ -347,6 +355,9 @@ def glyph_mask(ops: list[tuple[TextRun | Mark | None, Box]], region: Box) -> np.
             p.setClipRect(rect)
             if isinstance(run, Mark):
                 paint_mark(p, run.kind, run.box, ink)
+                continue
+            if isinstance(run, PathInk):
+                paint_ink(p, run, ink)
                 continue
             key = (run.size_px, run.bold, run.italic, run.mono)
             if key not in fonts:

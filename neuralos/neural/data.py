@@ -525,7 +525,7 @@ def conditioning_problems(scene: Scene, cond: np.ndarray) -> list[str]:
     windows = [n for n in scene.nodes if n.role == "window" and n.clip is not None]
     order = {w.window or w.surface: i for i, w in enumerate(windows)}
     glyph = cond[GLYPH_CHANNEL]
-    # Ink a later node's own text or indicator marks may put there is not a leak: mark where glyph ink
+    # Ink a later node's own text, indicator marks or icon paths may put there is not a leak: mark where glyph ink
     # painted after each node can land (its runs' clips, its marked parts), so only ink nothing visible
     # explains is reported.
     later_ink = np.zeros(glyph.shape, bool)
@@ -536,6 +536,7 @@ def conditioning_problems(scene: Scene, cond: np.ndarray) -> list[str]:
             continue
         inks = [n.clip if run.box is None else run.box.intersect(n.clip) for run in n.text_runs]
         inks += [p.box.intersect(n.clip) for p in n.parts if mark_of(p.role, p.states | n.states) is not None]
+        inks += [n.clip] if n.paths else []
         for ink in inks:
             if ink is not None:
                 later_ink[ink.y:ink.bottom, ink.x:ink.right] = True

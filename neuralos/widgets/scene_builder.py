@@ -97,7 +97,7 @@ def _component_node(canvas, w: Component, box: Box, parent_clip: Box | None, sid
         key=w.key, surface=sid, component_id=w.cid, role=w.role, box=box, clip=clip,
         states=frozenset(states), text_runs=tuple(info.get("text_runs", ())),
         parts=tuple(info.get("parts", ())), text=info.get("text", ""), value=info.get("value"),
-        interactive=w.interactive, window=sid)
+        interactive=w.interactive, window=sid, paths=tuple(info.get("paths", ())))
 
 
 def _overlay_nodes(canvas, overlay: ModalOverlay, clip: Box | None, sid: str, nodes: list) -> None:

@@ -124,3 +124,27 @@ def test_indicator_marks_match_painted_ink(app, monkeypatch):
         coverage = np.round(glyph[b.y:b.bottom, b.x:b.right] * 255)
         assert ink.max() > 200, p
         assert np.abs(ink - coverage).max() <= 2, (p, np.abs(ink - coverage).max())
+
+
+def test_custom_icon_paths_match_painted_ink(app, monkeypatch):
+    """An Icon's svgPath: the conditioning's glyph coverage is the ink the widget renderer fills, in a window's
+    corner too (clipped), and the scene carries the path through JSON."""
+    from neuralos.neural.conditioning import GLYPH_CHANNEL, build_conditioning
+    from neuralos.scene import Scene
+    from tests.widgets.conftest import surface
+
+    paths = ["M4 4h16v16H4z", "M12 2 L22 22 L2 22 Z", "m2 12 c0-6 20-6 20 0 s-20 6-20 0z",
+             "M0 0 L48 0 L48 48 Z", "M6 6 Q12 0 18 6 T18 18 V20 H6 z"]
+    comps = [{"id": "root", "component": "Row", "children": [f"p{k}" for k in range(len(paths))]}]
+    comps += [{"id": f"p{k}", "component": "Icon", "name": {"svgPath": d}} for k, d in enumerate(paths)]
+    (black, scene), (white, _) = ink_frames(surface("icons", comps), monkeypatch, size=(640, 480))
+    nodes = [n for n in scene.nodes if n.paths]
+    assert [n.paths[0].d for n in nodes] == paths
+    assert Scene.from_dict(json.loads(scene.to_json())) == scene
+    glyph = build_conditioning(scene, None)[GLYPH_CHANNEL]
+    for n in nodes:
+        b = n.clip
+        ink = np.abs(white[b.y:b.bottom, b.x:b.right].astype(int) - black[b.y:b.bottom, b.x:b.right]).max(axis=2)
+        coverage = np.round(glyph[b.y:b.bottom, b.x:b.right] * 255)
+        assert ink.max() > 200 and (ink > 128).sum() > 40, n.key
+        assert np.abs(ink - coverage).max() <= 2, (n.key, np.abs(ink - coverage).max())

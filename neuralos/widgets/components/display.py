@@ -2,14 +2,16 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from PySide6.QtCore import QSize, Qt
-from PySide6.QtGui import QPainter, QPainterPath
+from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import QSizePolicy
 
+from neuralos.scene import PathInk
+from neuralos.svg_ink import ICON_PX, fit_icon, paint_ink
 from neuralos.widgets.app import BASE_PX, make_font
 from neuralos.widgets.components.base import TEXT_MAX_WIDTH, Component
-from neuralos.widgets.components.svg import svg_path
 from neuralos.widgets.icons import glyph_for
 from neuralos.widgets.text import TextBox
 
@@ -80,18 +82,17 @@ class TextComp(Component):
 
 class IconComp(Component):
     role = "Icon"
-    SIZE = 24
 
     def build(self) -> None:
         self.box = TextBox("", make_font(20), wrap=False, align=Qt.AlignCenter)
-        self.svg: QPainterPath | None = None
-        self.setFixedSize(self.SIZE, self.SIZE)
+        self.svg: PathInk | None = None          # a custom icon's ink, in widget coordinates
+        self.setFixedSize(ICON_PX, ICON_PX)
         self.setAttribute(Qt.WA_TransparentForMouseEvents)
 
     def refresh(self) -> None:
         name = self.comp.get("name")
         if isinstance(name, dict) and "svgPath" in name:
-            self.svg = svg_path(str(name["svgPath"]))
+            self.svg = fit_icon(str(name["svgPath"]), 0, 0)
             self.name = "svgPath"
             changed = self.box.set_text("" if self.svg is not None else glyph_for(None))
         else:
@@ -103,15 +104,11 @@ class IconComp(Component):
     def paintEvent(self, event) -> None:
         p = QPainter(self)
         if self.svg is not None:
-            p.setRenderHint(QPainter.Antialiasing, True)
-            b = self.svg.boundingRect()
-            scale = (self.SIZE - 2) / max(24.0, b.width(), b.height())
-            p.translate(1, 1)
-            p.scale(scale, scale)
-            p.fillPath(self.svg, self.ink())
+            paint_ink(p, self.svg, self.ink())
         else:
             self.box.paint(p, self.rect(), self.ink())
         p.end()
 
     def scene_info(self, origin, clip) -> dict:
-        return {"text_runs": self.box.runs(self.rect(), origin, clip)}
+        paths = () if self.svg is None else (replace(self.svg, x=self.svg.x + origin[0], y=self.svg.y + origin[1]),)
+        return {"text_runs": self.box.runs(self.rect(), origin, clip), "paths": paths}

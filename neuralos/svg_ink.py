@@ -1,13 +1,51 @@
-"""SVG path data (an Icon's `svgPath`) as a QPainterPath."""
+"""An Icon's `svgPath`: its path data as a QPainterPath, and the ink both renderers draw from it.
+
+One geometry for both, as `neuralos.marks` is for indicator marks: the widget renderer fills the path in its
+ink colour, and the neural conditioning fills the same path, at the same place and scale, into its glyph
+coverage map (`PathInk` in the scene), so the model is told which pixels of a custom icon are ink.
+"""
 from __future__ import annotations
 
 import re
 
-from PySide6.QtCore import QPointF
-from PySide6.QtGui import QPainterPath
+from neuralos.scene import PathInk
 
-def svg_path(d: str) -> QPainterPath | None:
-    """An SVG path's M/L/H/V/C/S/Q/T/Z commands (absolute and relative) as a QPainterPath."""
+ICON_PX = 24        # an Icon's square box
+ICON_INSET = 1      # the path is fitted inside the box with this margin
+
+
+def fit_icon(d: str, x: float, y: float) -> PathInk | None:
+    """The ink of path data `d` fitted into an icon box at canvas (x, y), as the Icon component paints it: paths
+    drawn on a 24-unit grid (Material's) keep their size, larger ones shrink to fit; None for unparsable data."""
+    path = svg_path(d)
+    if path is None:
+        return None
+    b = path.boundingRect()
+    scale = (ICON_PX - 2 * ICON_INSET) / max(24.0, b.width(), b.height())
+    return PathInk(d, x + ICON_INSET, y + ICON_INSET, scale)
+
+
+def paint_ink(p, ink: PathInk, color) -> None:
+    """Fill `ink`'s path with QPainter `p` in QColor `color`, antialiased (painter coordinates)."""
+    path = svg_path(ink.d)
+    if path is None:
+        return
+    from PySide6.QtGui import QPainter
+
+    p.save()
+    p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+    p.translate(ink.x, ink.y)
+    p.scale(ink.scale, ink.scale)
+    p.fillPath(path, color)
+    p.restore()
+
+
+def svg_path(d: str):
+    """An SVG path's M/L/H/V/C/S/Q/T/Z commands (absolute and relative) as a QPainterPath (None when empty or
+    unparsable)."""
+    from PySide6.QtCore import QPointF
+    from PySide6.QtGui import QPainterPath
+
     tokens = re.findall(r"[MmLlHhVvCcSsQqTtZzAa]|-?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?", d)
     path, i, cmd = QPainterPath(), 0, None
     cur = QPointF(0, 0)
