@@ -15,7 +15,7 @@ ICON_INSET = 1      # the path is fitted inside the box with this margin
 
 
 def fit_icon(d: str, x: float, y: float) -> PathInk | None:
-    """The ink of path data `d` fitted into an icon box at canvas (x, y), as the Icon component paints it: paths
+    """The ink of path data `d` fitted into an icon box whose corner is (x, y), as the Icon component paints it: paths
     drawn on a 24-unit grid (Material's) keep their size, larger ones shrink to fit; None for unparsable data."""
     path = svg_path(d)
     if path is None:
