@@ -2,14 +2,13 @@
 
 glibc returns large freed blocks to the kernel (blocks above the mmap threshold are unmapped; the heap's top is
 trimmed above the trim threshold). A whole 1024x768 forward allocates and frees a few hundred MB of activations,
-so every frame took 30-120 thousand page faults, each a kernel trap that zeroes a page: on a 2-core AMD EPYC a
+so every frame took about 30 thousand page faults, each a kernel trap that zeroes a page: on a 2-core AMD EPYC a
 cold frame took 513-616 ms (median of 8) that way and 485 ms with the memory kept, and varied far less
 (docs/performance.md, run W). The price is a resident size that stays at the largest frame's peak.
 """
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import os
 
 _M_TRIM_THRESHOLD = -1
@@ -31,9 +30,9 @@ def keep_freed_memory() -> bool:
 
 
 def _mallopt(param: int, value: int) -> bool:
-    name = ctypes.util.find_library("c")
+    # The process's own symbols hold the C library's: no library search (find_library runs ldconfig).
     try:
-        mallopt = ctypes.CDLL(name).mallopt if name else None
-    except (OSError, AttributeError):
+        mallopt = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError, TypeError):
         return False
-    return bool(mallopt is not None and mallopt(param, value) == 1)
+    return mallopt(param, value) == 1
