@@ -254,3 +254,37 @@ def test_horizontal_list(make_canvas):
     a, b, c = (sc.node(f"h/{k}").box for k in "abc")
     assert a.right <= b.x and b.right <= c.x and a.y == b.y == c.y
     assert len(parts(sc.node("h/root"), "list.item")) == 3
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_hover_and_press_shades_show_on_a_card(make_canvas, theme):
+    """Tabs, list rows and borderless buttons shade what is under them; mixed with the window body's
+    colour, the dark theme's hover was the card's own fill (2 levels off)."""
+    from neuralos.widgets.input import InputRouter
+    comps = [
+        {"id": "root", "component": "Card", "child": "col"},
+        {"id": "col", "component": "Column", "children": ["tabs", "colors", "cancel"]},
+        {"id": "tabs", "component": "Tabs", "tabs": [{"title": "Form", "child": "a"}, {"title": "About", "child": "b"}]},
+        {"id": "a", "component": "Text", "text": "A"}, {"id": "b", "component": "Text", "text": "B"},
+        {"id": "colors", "component": "ChoicePicker", "label": "Colour", "value": {"path": "/c"},
+         "options": [{"label": "Red", "value": "red"}, {"label": "Green", "value": "green"}]},
+        {"id": "cl", "component": "Text", "text": "Cancel"},
+        {"id": "cancel", "component": "Button", "child": "cl", "variant": "borderless", "action": {"event": {"name": "x"}}},
+    ]
+    _s, canvas = make_canvas(surface("w", comps, {"c": ["red"]}), size=(640, 480), theme=theme)
+    r = InputRouter(canvas)
+    sc = canvas.scene()
+    targets = {"tab": next(p for p in sc.node("w/tabs").parts if p.role == "tab").box,
+               "row": [p for p in sc.node("w/colors").parts if p.role == "list.item"][1].box,
+               "borderless": sc.node("w/cancel").box}
+    base = canvas.grab_frame().astype(int)
+    for name, b in targets.items():
+        x, y = b.right - 4, b.y + 4      # inside the shade, clear of text and indicators
+        r.move(*b.center)
+        hovered = canvas.grab_frame().astype(int)
+        r.press(*b.center)
+        pressed = canvas.grab_frame().astype(int)
+        r.release(*b.center)
+        r.move(630, 470)
+        assert abs(hovered[y, x] - base[y, x]).max() >= 6, name
+        assert abs(pressed[y, x] - hovered[y, x]).max() >= 6, name

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QRect, Qt
-from PySide6.QtGui import QColor
+from PySide6.QtCore import QRect, QRectF, Qt
+from PySide6.QtGui import QColor, QPainter
 from PySide6.QtWidgets import QWidget
 
 from neuralos.a2ui.checks import failed_checks
@@ -31,6 +31,22 @@ def mix(a: str, b: str, t: float) -> QColor:
     ca, cb = QColor(a), QColor(b)
     return QColor(round(ca.red() + (cb.red() - ca.red()) * t), round(ca.green() + (cb.green() - ca.green()) * t),
                   round(ca.blue() + (cb.blue() - ca.blue()) * t))
+
+
+def tint(p: QPainter, r: QRect | QRectF, colour: str, t: float, radius: float = 0) -> None:
+    """Shade `r` with `colour` at opacity `t` over whatever is painted there. A hover or press shade mixed
+    with the window body's colour vanished on a card, whose fill is about that mix in the dark theme."""
+    c = QColor(colour)
+    c.setAlphaF(t)
+    if radius:
+        p.save()
+        p.setRenderHint(QPainter.Antialiasing, True)
+        p.setPen(Qt.NoPen)
+        p.setBrush(c)
+        p.drawRoundedRect(r, radius, radius)
+        p.restore()
+    else:
+        p.fillRect(r, c)
 
 
 def take_press(w: QWidget, ctx: BuildContext) -> None:

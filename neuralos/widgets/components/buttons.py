@@ -7,7 +7,7 @@ from PySide6.QtWidgets import QHBoxLayout, QSizePolicy, QWidget
 
 from neuralos.scene import Part
 from neuralos.widgets.app import make_font
-from neuralos.widgets.components.base import Component, InkSource, Validated, mix, scene_box, take_press
+from neuralos.widgets.components.base import Component, InkSource, Validated, mix, scene_box, take_press, tint
 from neuralos.widgets.components.display import IconComp, TextComp
 from neuralos.widgets.text import TextBox
 
@@ -46,9 +46,7 @@ class ButtonFace(QWidget, InkSource):
             p.drawRoundedRect(r, 6, 6)
         elif variant == "borderless":
             if enabled and (self.down or hovered):
-                p.setPen(Qt.NoPen)
-                p.setBrush(mix(theme.background, theme.primary, 0.22 if self.down else 0.1))
-                p.drawRoundedRect(r, 6, 6)
+                tint(p, r, theme.primary, 0.22 if self.down else 0.1, radius=6)
         else:
             fill = QColor(theme.button)
             if enabled and self.down:

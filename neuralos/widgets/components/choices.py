@@ -10,7 +10,7 @@ from neuralos.a2ui.functions import truthy
 from neuralos.marks import paint_mark
 from neuralos.scene import Box, Part
 from neuralos.widgets.app import BASE_PX, make_font
-from neuralos.widgets.components.base import TEXT_MAX_WIDTH, Component, Validated, mix, scene_box, take_press
+from neuralos.widgets.components.base import TEXT_MAX_WIDTH, Component, Validated, mix, scene_box, take_press, tint
 from neuralos.widgets.components.labeled import LabeledInput
 from neuralos.widgets.components.painted_items import PaintedItems
 from neuralos.widgets.editor import LineEditor
@@ -280,7 +280,7 @@ class OptionsView(PaintedItems):
                 self.boxes[i].paint(p, self.label_rect(r), QColor(theme.text_color("foreground")))
             else:
                 if hovered or pressed:
-                    p.fillRect(r, mix(theme.background, theme.foreground, 0.1 if pressed else 0.05))
+                    tint(p, r, theme.foreground, 0.1 if pressed else 0.05)
                 paint_indicator(p, self.indicator_rect(r), theme, on, radio=not self.owner.multiple,
                                 hovered=hovered, pressed=pressed, focused=focused and i == self.current)
                 self.boxes[i].paint(p, self.label_rect(r), QColor(theme.text_color("foreground")))

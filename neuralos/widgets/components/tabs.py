@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QSizePolicy, QStackedLayout, QVBoxLayout, QWidget
 from neuralos.a2ui.dynamic import resolve_text
 from neuralos.scene import Part
 from neuralos.widgets.app import BASE_PX, make_font
-from neuralos.widgets.components.base import SPACING, Component, mix, scene_box
+from neuralos.widgets.components.base import SPACING, Component, scene_box, tint
 from neuralos.widgets.components.painted_items import PaintedItems
 from neuralos.widgets.text import TextBox, line_height
 
@@ -58,9 +58,9 @@ class TabBar(PaintedItems):
         sel = self.owner.selected
         for i, (r, b) in enumerate(zip(self.tab_rects(), self.boxes)):
             if i == self.pressed:
-                p.fillRect(r, mix(theme.background, theme.primary, 0.18))
+                tint(p, r, theme.primary, 0.18)
             elif self.is_hovered(i):
-                p.fillRect(r, mix(theme.background, theme.foreground, 0.06))
+                tint(p, r, theme.foreground, 0.06)
             if i == sel:
                 p.fillRect(QRect(r.x(), self.height() - 3, r.width(), 3), QColor(theme.primary))
             b.paint(p, r, QColor(theme.text_color("foreground" if i == sel else "muted")))
