@@ -31,6 +31,7 @@ from PySide6.QtWidgets import QWidget
 from neuralos.errors import first_line
 from neuralos.neural.live import (MAX_MISSES, PASTE_MARGIN, FallbackPolicy, LiveFrame, LiveRenderer, LiveWorker,
                                   PendingFrame, check_frame, dirty_regions)
+from neuralos.widgets.collector import freeze_long_lived
 
 log = logging.getLogger(__name__)
 
@@ -290,6 +291,7 @@ class FramePump(QObject):
                 log.warning("could not apply renderer settings: %s", e)
             self.live = LiveRenderer(renderer, policy=self.policy)
             self.worker = LiveWorker(self.live, lambda frame: self._rendered.emit(token, frame))
+            freeze_long_lived()      # the imports and the model: no later collection walks them (collector.py)
             log.info("neural renderer %s: %s", getattr(renderer, "name", type(renderer).__name__), self.settings)
         self.changed.emit()
         self.schedule()

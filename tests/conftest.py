@@ -15,12 +15,16 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("NEURALOS_SHIPPED_MODELS", tempfile.mkdtemp(prefix="neuralos-no-shipped-models-"))
 
 from neuralos.resources import A2UI_SPEC  # noqa: E402
+from neuralos.widgets import collector  # noqa: E402
 from neuralos.widgets.collector import collect_due  # noqa: E402
 
 # A widget a test left behind, collected later on a worker thread (a model loader, the live renderer), deadlocks
 # there (neuralos/widgets/collector.py). Tests collect at their teardown on the main thread instead, and the
 # shell and playback collect from a timer on the GUI thread.
 gc.disable()
+# The tests share one process: the shell's freeze after a model load would keep one test's garbage for all the
+# rest. Only tests/widgets/test_collector.py freezes (and unfreezes).
+collector._Oldest.frozen = True
 
 EXAMPLES = sorted((A2UI_SPEC / "catalogs" / "basic" / "examples").glob("*.json"))
 MINIMAL_EXAMPLES = sorted((A2UI_SPEC / "catalogs" / "minimal" / "examples").glob("*.json"))

@@ -592,10 +592,11 @@ def play_latency(size, model, quick: bool, progress, label: str, ahead: bool = T
     from neuralos.a2ui.io import load_messages
     from neuralos.resources import A2UI_SPEC
     from neuralos.widgets.app import ensure_app
-    from neuralos.widgets.collector import collect_on_gui_thread
+    from neuralos.widgets.collector import collect_on_gui_thread, freeze_long_lived
     from neuralos.widgets.input import InputRouter
 
     collect_on_gui_thread(ensure_app())      # the render worker must not destroy a widget (collector.py says why)
+    freeze_long_lived()                      # as the shell does once its model is loaded
     background = load_messages(str(A2UI_SPEC / "catalogs" / "basic" / "examples" / "09_login-form.json"))
     opened = load_messages(str(A2UI_SPEC / "catalogs" / "basic" / "examples" / "07_task-card.json"))
     open_sid = next(m["createSurface"]["surfaceId"] for m in opened if "createSurface" in m)

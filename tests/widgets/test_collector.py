@@ -6,7 +6,7 @@ import weakref
 
 from PySide6.QtWidgets import QWidget
 
-from neuralos.widgets.collector import FULL_CHECK_S, collect_due, collect_on_gui_thread
+from neuralos.widgets.collector import FULL_CHECK_S, collect_due, collect_on_gui_thread, freeze_long_lived
 
 
 class Cycle:
@@ -94,3 +94,26 @@ def test_a_worker_allocating_never_collects_a_widget_and_the_gui_thread_does(app
         time.sleep(0.02)
     assert ref() is None
     assert Cycle.destroyed_on == [threading.current_thread().name]
+
+
+def test_freezing_keeps_what_lives_now_out_of_later_collections(monkeypatch):
+    from neuralos.widgets import collector
+
+    monkeypatch.setattr(collector._Oldest, "frozen", False)
+    monkeypatch.setattr(collector._Oldest, "long_lived", 0)
+    exits = []
+    monkeypatch.setattr(collector.atexit, "register", exits.append)
+    garbage = weakref.ref(Cycle())                          # garbage now: collected first, not frozen
+    long_lived = Cycle()
+    try:
+        assert freeze_long_lived()
+        assert garbage() is None and gc.get_freeze_count() > 1000
+        assert not any(o is long_lived for o in gc.get_objects())    # no collection walks it any more
+        assert exits == [gc.unfreeze]                       # the interpreter's last collection sees them again
+        later = weakref.ref(Cycle())                        # made after the freeze: collected as before
+        gc.collect()
+        assert later() is None
+        assert not freeze_long_lived()                      # once per process
+    finally:
+        gc.unfreeze()
+    assert any(o is long_lived for o in gc.get_objects())
