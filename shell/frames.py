@@ -437,16 +437,16 @@ class FramePump(QObject):
             self._start_ahead(result.scene)
 
     def _start_ahead(self, shown) -> None:
-        """The newest frame is on screen: have the worker paint ahead what clicking each component near the
-        pointer would show (`neuralos.widgets.whatif`), so that such a click is a cache hit."""
+        """The newest frame is on screen: have the worker paint ahead what pointing at and clicking each component
+        near the pointer would show (`neuralos.widgets.whatif`), so that such a hover or click is a cache hit."""
         from PySide6.QtGui import QCursor
 
-        from neuralos.widgets.whatif import click_previews
+        from neuralos.widgets.whatif import input_previews
 
         if self.live is None or not self.live.paints_ahead:
             return
         p = self.canvas.mapFromGlobal(QCursor.pos())
-        self._ahead = (shown, click_previews(self.canvas, (p.x(), p.y())))
+        self._ahead = (shown, input_previews(self.canvas, (p.x(), p.y())))
         self._ahead_timer.start(AHEAD_AFTER_MS)
 
     def _next_ahead(self) -> None:
@@ -459,7 +459,7 @@ class FramePump(QObject):
         try:
             preview = next(previews, None)
         except Exception:                       # a guess is never worth a fault: the next frame paints as ever
-            log.exception("previewing a click failed")
+            log.exception("previewing an input failed")
             preview = None
         if preview is None:
             self._ahead = None

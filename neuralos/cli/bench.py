@@ -558,10 +558,11 @@ class _Painter:
 
     def paint_ahead(self) -> None:
         """What the shell does once its newest frame is on screen and input pauses: hand the worker the scenes
-        a click on each component would show (`neuralos.widgets.whatif`), to paint into its cache meanwhile."""
-        from neuralos.widgets.whatif import click_previews
+        pointing at and clicking each component would show (`neuralos.widgets.whatif`), to paint into its cache
+        meanwhile."""
+        from neuralos.widgets.whatif import input_previews
 
-        for scene, widgets in click_previews(self.canvas):
+        for scene, widgets in input_previews(self.canvas):
             self.worker.paint_ahead(self._shown, scene, widgets)
 
     def settle(self) -> None:

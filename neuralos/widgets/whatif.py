@@ -1,11 +1,11 @@
-"""What a click would show, built from the real widgets without changing them.
+"""What pointing at or clicking a component would show, built from the real widgets without changing them.
 
-`click_previews(canvas)` yields, for the components of the focused window a user may click next, the scene
-and the widget frame the canvas would have right after that click: the pointer over the component (hover)
-and the keyboard focus in it, a text field's cursor where the click puts it. Nothing is sent to the
-widgets: hover is their WA_UnderMouse attribute, focus is what `has_focus` answers, and both are put back
-before the preview returns. What the click's action does next (a check box's new value, a planner's reply)
-is not in a preview. The neural renderer paints previews ahead, into a cache keyed by the exact
+`input_previews(canvas)` yields, for the components of the focused window a user may point at and click next,
+the scene and the widget frame the canvas would have once the pointer is over the component (hover), then
+right after a click there: hovered, the keyboard focus in it, a text field's cursor where the click puts it.
+Nothing is sent to the widgets: hover is their WA_UnderMouse attribute, focus is what `has_focus` answers,
+and both are put back before the preview returns. What the click's action does next (a check box's new
+value, a planner's reply) is not in a preview. The neural renderer paints previews ahead, into a cache keyed by the exact
 conditioning, so a wrong guess costs idle time, never a wrong pixel (`neuralos.neural.live`).
 """
 from __future__ import annotations
@@ -67,7 +67,7 @@ def click_focus(canvas, target: QWidget) -> QWidget | None:
 
 
 @contextmanager
-def _pretend_click(canvas, x: float, y: float) -> Iterator[None]:
+def _pretend_pointer(canvas, x: float, y: float, click: bool) -> Iterator[None]:
     from neuralos.widgets.editor import LineEditor
 
     target = target_at(canvas, x, y)
@@ -75,7 +75,7 @@ def _pretend_click(canvas, x: float, y: float) -> Iterator[None]:
     under = [w for w in canvas.findChildren(QWidget) if w.testAttribute(Qt.WA_UnderMouse)]
     if canvas.testAttribute(Qt.WA_UnderMouse):
         under.append(canvas)
-    focus = click_focus(canvas, target)
+    focus = click_focus(canvas, target) if click else None
     editor = focus if isinstance(focus, LineEditor) else None
     kept = (editor._cursor, editor._anchor, editor._hscroll, editor._vscroll) if editor is not None else None
     try:
@@ -101,13 +101,13 @@ def _pretend_click(canvas, x: float, y: float) -> Iterator[None]:
             w.setAttribute(Qt.WA_UnderMouse, True)
 
 
-def preview_click(canvas, x: float, y: float) -> tuple[Scene, np.ndarray]:
-    """(scene, widget frame) of the canvas right after a click at (x, y), its action aside; the widgets
-    are left as they were."""
+def preview_click(canvas, x: float, y: float, click: bool = True) -> tuple[Scene, np.ndarray]:
+    """(scene, widget frame) of the canvas right after a click at (x, y), its action aside (with `click`
+    False: once the pointer moved there); the widgets are left as they were."""
     from neuralos.widgets.scene_builder import build_scene
 
     canvas.scene()                     # settles the layout first, as a real click's frame would
-    with _pretend_click(canvas, x, y):
+    with _pretend_pointer(canvas, x, y, click):
         return build_scene(canvas), canvas.grab_frame()
 
 
@@ -129,13 +129,18 @@ def click_targets(scene: Scene, focused_window: str | None, pointer: tuple[float
     return points[:limit]
 
 
-def click_previews(canvas, pointer: tuple[float, float] | None = None,
+def input_previews(canvas, pointer: tuple[float, float] | None = None,
                    limit: int = PREVIEWS) -> Iterator[tuple[Scene, np.ndarray]]:
-    """`preview_click` for each of `click_targets` of the canvas's focused window, one at a time (a caller on
-    the GUI thread can stop between them when the real state changes)."""
-    for x, y in click_targets(canvas.scene(), canvas.session.windows.focus, pointer, limit):
-        yield preview_click(canvas, x, y)
+    """For each of `click_targets` of the canvas's focused window, the pointer moved there, then a click there
+    (`preview_click`), one at a time (a caller on the GUI thread can stop between them when the real state
+    changes). A preview that looks like the canvas now (the pointer is already there) is left out."""
+    now = canvas.scene()
+    for x, y in click_targets(now, canvas.session.windows.focus, pointer, limit):
+        for click in (False, True):
+            scene, frame = preview_click(canvas, x, y, click)
+            if scene != now:
+                yield scene, frame
 
 
-__all__ = ["CLICKABLE", "PREVIEWS", "click_focus", "click_previews", "click_targets", "has_focus", "hover_chain",
+__all__ = ["CLICKABLE", "PREVIEWS", "click_focus", "click_targets", "has_focus", "hover_chain", "input_previews",
            "preview_click", "target_at"]

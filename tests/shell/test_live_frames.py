@@ -113,7 +113,8 @@ def test_hover_click_and_typing_make_new_neural_frames(neural_window, qtbot):
     assert pump.worker.rendered >= 6 and pump.latency_ms is not None
 
 
-def test_once_input_pauses_what_a_click_shows_is_painted_ahead_and_the_click_is_a_cache_hit(neural_window, qtbot):
+@pytest.mark.parametrize("act", ["click", "move"])
+def test_once_input_pauses_what_a_hover_or_click_shows_is_painted_ahead_and_is_a_cache_hit(neural_window, qtbot, act):
     from neuralos.widgets.input import InputRouter
 
     w = neural_window()
@@ -123,8 +124,8 @@ def test_once_input_pauses_what_a_click_shows_is_painted_ahead_and_the_click_is_
                     timeout=30000)                        # after AHEAD_AFTER_MS of no input
     button = next(x for x in w.canvas.scene().nodes if x.role == "Button" and x.surface == "form")
     n = pump.neural_frames
-    InputRouter(w.canvas).click(*button.clip.center)     # (a click on the field repaints most of this small canvas:
-    wait_frame(qtbot, pump, n)                             # a whole frame, which is never painted ahead)
+    getattr(InputRouter(w.canvas), act)(*button.clip.center)     # (a click on the field repaints most of this
+    wait_frame(qtbot, pump, n)                             # small canvas: a whole frame, never painted ahead)
     last = pump.last
     assert last.renderer == "neural" and last.regions and last.cache_hits >= 1 and last.cache_misses == 0
     assert np.array_equal(overlay_pixels(w), last.frame)

@@ -1,4 +1,4 @@
-"""whatif: a click's scene and widget frame, previewed exactly, with the real widgets left as they were."""
+"""whatif: a hover's or a click's scene and widget frame, previewed exactly, with the real widgets left as they were."""
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
@@ -6,7 +6,7 @@ from PySide6.QtWidgets import QWidget
 
 from tests.widgets.conftest import surface
 from neuralos.widgets.input import InputRouter
-from neuralos.widgets.whatif import click_previews, click_targets, preview_click
+from neuralos.widgets.whatif import click_targets, input_previews, preview_click
 
 
 @pytest.fixture
@@ -47,6 +47,22 @@ def test_a_previewed_click_is_the_real_click(form, key, dx):
     assert scene.to_json() != before[0]                             # and the click did change the look
 
 
+@pytest.mark.parametrize("key", ["f/name", "f/agree", "f/go"])
+def test_a_previewed_hover_is_the_real_pointer_move(form, key):
+    session, canvas, router = form
+    router.click(*canvas.scene().node("f/notes").clip.center)      # focus and hover are elsewhere first
+    x, y = canvas.scene().node(key).clip.center
+    before = looks(canvas)
+    scene, frame = preview_click(canvas, x, y, click=False)
+    assert looks(canvas) == before
+    router.move(x, y)
+    assert scene == canvas.scene()
+    node = scene.node(key)
+    assert "hovered" in node.states | {s for p in node.parts for s in p.states}
+    assert np.array_equal(frame, canvas.grab_frame())
+    assert "focused" in scene.node("f/notes").states                # the focus stays where it was
+
+
 def test_a_text_field_preview_puts_the_cursor_where_the_click_does(form):
     session, canvas, router = form
     node = canvas.scene().node("f/name")
@@ -76,5 +92,7 @@ def test_click_targets_are_the_focused_windows_clickables_nearest_first(form, ma
     assert click_targets(scene, "f", pointer=centres["f/go"], limit=2) == \
         [centres["f/go"], centres["f/agree"]]
     assert click_targets(scene, "elsewhere") == []
-    previews = list(click_previews(canvas))
-    assert len(previews) == 4 and all(s.width == 1024 and f.shape == (768, 1024, 3) for s, f in previews)
+    previews = list(input_previews(canvas))                         # a hover and a click on each
+    assert len(previews) == 8 and all(s.width == 1024 and f.shape == (768, 1024, 3) for s, f in previews)
+    router.move(*centres["f/go"])
+    assert len(list(input_previews(canvas))) == 7                   # the pointer is on f/go: its hover is now
