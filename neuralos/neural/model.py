@@ -108,10 +108,12 @@ class PixelGroupNorm(nn.Module):
             return self._forward_by_reductions(x)
         b, c, h, w = x.shape
         g = self.num_groups
-        # In float32 whatever x is: PyTorch's CPU layer_norm is slow on bf16 rows this short (6-18 channels),
-        # and the statistics are more exact (a bf16 model lands 0.8 instead of 1.1 levels from float32).
-        y = x.permute(0, 2, 3, 1).reshape(b, h, w, g, c // g).float()           # (B, H, W, G, C/G)
-        y = F.layer_norm(y, (c // g,), eps=self.eps).reshape(b, h, w, c)         # (B, H, W, C)
+        # In float32 whatever x is: the statistics are more exact (a bf16 model lands 0.8 instead of 1.1 levels
+        # from float32). Plain means over the short groups (6-18 channels), not layer_norm: PyTorch's CPU
+        # layer_norm is slow on rows this short, 10 against 5 ms for 48 channels at 256x192 (2-core EPYC).
+        y = x.permute(0, 2, 3, 1).float().reshape(b, h, w, g, c // g)            # (B, H, W, G, C/G)
+        y = y - y.mean(-1, keepdim=True)
+        y = (y * torch.rsqrt(y.square().mean(-1, keepdim=True) + self.eps)).reshape(b, h, w, c)  # (B, H, W, C)
         if self.weight is not None:
             y = torch.addcmul(self.bias.float(), y, self.weight.float())
         return y.to(x.dtype).permute(0, 3, 1, 2)                                 # (B, C, H, W)
