@@ -855,7 +855,7 @@ def format_table(r: dict) -> str:
             f"{tn['dropped_requests']} stale requests dropped)")
         c = lat["neural"].get("cache") or {}
         add(f"region cache: {c.get('hits')} hits / {c.get('misses')} misses (hit rate {_fmt(c.get('hit_rate'))}), "
-            f"{lat['neural'].get('contexts_painted_ahead')} contexts painted ahead of clicks")
+            f"{lat['neural'].get('contexts_painted_ahead')} contexts painted ahead of hovers and clicks")
         cold = lat.get("neural_nothing_ahead")
         if cold:
             add("neural p50/p95 with nothing painted ahead: " + ", ".join(

@@ -5,8 +5,8 @@ the scene and the widget frame the canvas would have once the pointer is over th
 right after a click there: hovered, the keyboard focus in it, a text field's cursor where the click puts it.
 Nothing is sent to the widgets: hover is their WA_UnderMouse attribute, focus is what `has_focus` answers,
 and both are put back before the preview returns. What the click's action does next (a check box's new
-value, a planner's reply) is not in a preview. The neural renderer paints previews ahead, into a cache keyed by the exact
-conditioning, so a wrong guess costs idle time, never a wrong pixel (`neuralos.neural.live`).
+value, a planner's reply) is not in a preview. The neural renderer paints previews ahead, into a cache keyed
+by the exact conditioning, so a wrong guess costs idle time, never a wrong pixel (`neuralos.neural.live`).
 """
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from PySide6.QtWidgets import QWidget
 from neuralos.scene import Scene
 
 CLICKABLE = frozenset({"Button", "TextField", "CheckBox", "ChoicePicker", "Slider", "DateTimeInput", "Tabs"})
-PREVIEWS = 6          # clicks previewed after each change, nearest the pointer first
+PREVIEWS = 6          # components previewed (a hover, a click) after each change, nearest the pointer first
 
 _pretend: list[QWidget | None] = []   # while previewing: the one widget that has the focus (None: none)
 
