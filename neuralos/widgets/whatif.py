@@ -101,9 +101,9 @@ def _pretend_pointer(canvas, x: float, y: float, click: bool) -> Iterator[None]:
             w.setAttribute(Qt.WA_UnderMouse, True)
 
 
-def preview_click(canvas, x: float, y: float, click: bool = True) -> tuple[Scene, np.ndarray]:
-    """(scene, widget frame) of the canvas right after a click at (x, y), its action aside (with `click`
-    False: once the pointer moved there); the widgets are left as they were."""
+def preview_pointer(canvas, x: float, y: float, click: bool = True) -> tuple[Scene, np.ndarray]:
+    """(scene, widget frame) of the canvas once the pointer moved to (x, y), and with `click` right after a click
+    there, its action aside; the widgets are left as they were."""
     from neuralos.widgets.scene_builder import build_scene
 
     canvas.scene()                     # settles the layout first, as a real click's frame would
@@ -132,15 +132,15 @@ def click_targets(scene: Scene, focused_window: str | None, pointer: tuple[float
 def input_previews(canvas, pointer: tuple[float, float] | None = None,
                    limit: int = PREVIEWS) -> Iterator[tuple[Scene, np.ndarray]]:
     """For each of `click_targets` of the canvas's focused window, the pointer moved there, then a click there
-    (`preview_click`), one at a time (a caller on the GUI thread can stop between them when the real state
+    (`preview_pointer`), one at a time (a caller on the GUI thread can stop between them when the real state
     changes). A preview that looks like the canvas now (the pointer is already there) is left out."""
     now = canvas.scene()
     for x, y in click_targets(now, canvas.session.windows.focus, pointer, limit):
         for click in (False, True):
-            scene, frame = preview_click(canvas, x, y, click)
+            scene, frame = preview_pointer(canvas, x, y, click)
             if scene != now:
                 yield scene, frame
 
 
 __all__ = ["CLICKABLE", "PREVIEWS", "click_focus", "click_targets", "has_focus", "hover_chain", "input_previews",
-           "preview_click", "target_at"]
+           "preview_pointer", "target_at"]

@@ -6,7 +6,7 @@ from PySide6.QtWidgets import QWidget
 
 from tests.widgets.conftest import surface
 from neuralos.widgets.input import InputRouter
-from neuralos.widgets.whatif import click_targets, input_previews, preview_click
+from neuralos.widgets.whatif import click_targets, input_previews, preview_pointer
 
 
 @pytest.fixture
@@ -39,7 +39,7 @@ def test_a_previewed_click_is_the_real_click(form, key, dx):
     node = canvas.scene().node(key)
     x, y = node.clip.center[0] + dx * node.clip.w, node.clip.center[1]
     before = looks(canvas)
-    scene, frame = preview_click(canvas, x, y)
+    scene, frame = preview_pointer(canvas, x, y)
     assert looks(canvas) == before                                  # nothing real changed
     router.click(x, y)
     assert scene == canvas.scene()
@@ -53,7 +53,7 @@ def test_a_previewed_hover_is_the_real_pointer_move(form, key):
     router.click(*canvas.scene().node("f/notes").clip.center)      # focus and hover are elsewhere first
     x, y = canvas.scene().node(key).clip.center
     before = looks(canvas)
-    scene, frame = preview_click(canvas, x, y, click=False)
+    scene, frame = preview_pointer(canvas, x, y, click=False)
     assert looks(canvas) == before
     router.move(x, y)
     assert scene == canvas.scene()
@@ -66,7 +66,7 @@ def test_a_previewed_hover_is_the_real_pointer_move(form, key):
 def test_a_text_field_preview_puts_the_cursor_where_the_click_does(form):
     session, canvas, router = form
     node = canvas.scene().node("f/name")
-    left, right = (preview_click(canvas, node.clip.x + f * node.clip.w, node.clip.center[1])[0] for f in (0.1, 0.9))
+    left, right = (preview_pointer(canvas, node.clip.x + f * node.clip.w, node.clip.center[1])[0] for f in (0.1, 0.9))
     cursor = [next(p.box for p in s.node("f/name").parts if p.role == "input.cursor") for s in (left, right)]
     assert cursor[0].x < cursor[1].x
     assert not any(p.role == "input.cursor" for p in canvas.scene().node("f/name").parts)
@@ -75,7 +75,7 @@ def test_a_text_field_preview_puts_the_cursor_where_the_click_does(form):
 def test_a_preview_leaves_out_what_the_action_does(form):
     session, canvas, router = form
     box = canvas.scene().node("f/agree").clip
-    scene, _ = preview_click(canvas, *box.center)
+    scene, _ = preview_pointer(canvas, *box.center)
     assert {"hovered", "focused"} <= scene.node("f/agree").states and "checked" not in scene.node("f/agree").states
     router.click(*box.center)
     assert "checked" in canvas.scene().node("f/agree").states and scene != canvas.scene()
