@@ -13,10 +13,10 @@ What one `render()` does:
    shrunk to where the model's conditioning maps really differ (`changed_regions`: a typed character, not
    the whole field), grown by `PASTE_MARGIN`, then, when the widget renderer's frames of both scenes are given,
    shrunk again to where those differ (`reference_regions`: hovering a window's close button repaints the button,
-   hovering a text field nothing), plus regions a fault left to the widgets (they are retried). The widget pixels
-   only say where to paint, never what: the model's input holds none. Only these regions are
-   repainted; every pixel outside them is the last frame's, bit for bit. No previous frame (the first
-   one, a resize, a theme change, a renderer switch): the whole frame.
+   hovering a text field nothing; not where windows opened, closed or moved), plus regions a fault left to the
+   widgets (they are retried). The widget pixels only say where to paint, never what: the model's input holds
+   none. Only these regions are repainted; every pixel outside them is the last frame's, bit for bit. No
+   previous frame (the first one, a resize, a theme change, a renderer switch): the whole frame.
 2. **Enough context.** A region is rendered from the conditioning of a larger *context box*: the
    region grown by the model's context margin (`model_margin`: the `context_margin` its folder declares,
    measured with `neuralos bench`, else its receptive field `receptive_field`, derived from the config),
@@ -72,6 +72,8 @@ MAX_MISSES = 3            # consecutive faulty or late frames before the session
 COOLDOWN_S = 10.0         # how long the session stays on widgets before the neural renderer is retried
 CACHE_BYTES = 256 << 20   # region cache budget
 REFINE_SHARE = 0.25       # dirty regions up to this share of the canvas are shrunk to where the maps differ
+WINDOW_HALO = 8           # px outside a window's box that the model's painting of it reaches (in the dark theme a
+                          # faint dark halo, 3-13 levels up to 8 px out): repainted where the window was
 WINDOW_SPAN = 0.75        # ... unless windows that opened, closed or moved span this share of them
 
 
@@ -168,7 +170,8 @@ def plan_contexts(regions: list[Box], canvas: Box, margin: int, step: int = 8) -
 
 def dirty_regions(scene: Scene, previous: Scene | None, margin: int = 0) -> list[Box]:
     """`Scene.dirty_regions`, except that a window's own primary colour (`theme["surface_primary"]`, which
-    changes whenever a window opens or closes) repaints only that window, not the whole canvas."""
+    changes whenever a window opens or closes) repaints only that window, not the whole canvas, and that around
+    where a window was before it closed or moved, `WINDOW_HALO` more is repainted."""
     if previous is None or (previous.width, previous.height) != (scene.width, scene.height):
         return scene.dirty_regions(None, margin)
     if _base_theme(scene.theme) != _base_theme(previous.theme):
@@ -176,15 +179,14 @@ def dirty_regions(scene: Scene, previous: Scene | None, margin: int = 0) -> list
     now, before = scene.theme.get("surface_primary") or {}, previous.theme.get("surface_primary") or {}
     recoloured = {sid for sid in now.keys() | before.keys() if now.get(sid) != before.get(sid)}
     boxes = scene.dirty_regions(Scene(previous.width, previous.height, scene.theme, previous.nodes), margin)
-    if recoloured:
-        canvas = Box(0, 0, scene.width, scene.height)
-        for n in (*previous.nodes, *scene.nodes):
-            if n.role == "window" and n.clip is not None and (n.window or n.surface) in recoloured:
-                grown = n.clip.grow(margin).intersect(canvas)
-                if grown is not None:
-                    boxes.append(grown)
-        boxes = merge_boxes(boxes)
-    return boxes
+    canvas = Box(0, 0, scene.width, scene.height)
+    for n in (*previous.nodes, *scene.nodes):
+        if n.role == "window" and n.clip is not None and (n.window or n.surface) in recoloured:
+            boxes.append(n.clip.grow(margin).intersect(canvas))
+    windows = [{(n.key, n.clip) for n in s.nodes if n.role == "window" and n.clip is not None}
+               for s in (previous, scene)]
+    boxes.extend(clip.grow(margin + WINDOW_HALO).intersect(canvas) for _, clip in windows[0] - windows[1])
+    return merge_boxes(boxes)
 
 
 def window_layout(scene: Scene, box: Box) -> tuple:
@@ -663,7 +665,13 @@ class LiveRenderer:
         else:   # the widget frames alone shrink the scene diff: building both scenes' maps to compare costs 4-9 ms
             regions = dirty_regions(scene, self.last_scene, self.paste_margin)
             if not any(r == canvas for r in regions):
-                regions = reference_regions(regions, self._last_widgets, widgets, self.paste_margin)
+                # Where windows opened, closed, moved or changed order, the last frame shows the model's painting of
+                # another arrangement: equal widget pixels there (a dark window's body on the dark desktop) do not
+                # mean equal neural ones, so those regions are repainted whole.
+                arranged = [r for r in regions if window_layout(scene, r) != window_layout(self.last_scene, r)]
+                rest = [r for r in regions if r not in arranged]
+                regions = merge_boxes([*arranged, *reference_regions(rest, self._last_widgets, widgets,
+                                                                     self.paste_margin)])
         if self.repair:
             regions = merge_boxes([*regions, *self.repair])
         return regions, any(r == canvas for r in regions)
