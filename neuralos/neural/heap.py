@@ -1,10 +1,13 @@
 """Keep freed memory in the process heap, so a frame's forward does not page-fault its tensors in afresh.
 
-glibc returns large freed blocks to the kernel (blocks above the mmap threshold are unmapped; the heap's top is
-trimmed above the trim threshold). A whole 1024x768 forward allocates and frees a few hundred MB of activations,
-so every frame took about 30 thousand page faults, each a kernel trap that zeroes a page: on a 2-core AMD EPYC a
-cold frame took 513-616 ms (median of 8) that way and 485 ms with the memory kept, and varied far less
-(docs/performance.md, run W). The price is a resident size that stays at the largest frame's peak.
+glibc returns large freed blocks to the kernel: blocks it mmaps (all above 32 MiB, the largest mmap threshold it
+allows) are unmapped when freed, and the heap's top is trimmed above the trim threshold. A whole 1024x768 forward
+allocates and frees a few hundred MB of activations, so every frame took about 30 thousand page faults, each a
+kernel trap that zeroes a page: on a 2-core AMD EPYC a cold frame took 513-616 ms (median of 8) that way and
+485 ms with the memory kept, and varied far less (docs/performance.md, run W). Keeping only blocks up to 32 MiB
+was not enough: once frames of many sizes had fragmented the heap, a window's 640x336 context mmapped its larger
+blocks afresh (15 thousand faults, 125 -> 160-190 ms; a whole frame 65 thousand). So no block is mmapped at all.
+The price is a resident size that stays at the largest frame's peak.
 """
 from __future__ import annotations
 
@@ -12,9 +15,9 @@ import ctypes
 import os
 
 _M_TRIM_THRESHOLD = -1
-_M_MMAP_THRESHOLD = -3
+_M_MMAP_MAX = -4
 TRIM_THRESHOLD = 1 << 30     # free memory at the heap's top is given back only above 1 GiB
-MMAP_THRESHOLD = 1 << 25     # blocks up to 32 MiB (glibc's largest allowed) come from the heap, not mmap
+MMAP_MAX = 0                 # no block is mmapped: every freed block stays in the heap for the next frame
 
 _kept: bool | None = None
 
@@ -25,7 +28,7 @@ def keep_freed_memory() -> bool:
     global _kept
     if _kept is None:
         _kept = os.environ.get("NEURALOS_KEEP_HEAP", "1") != "0" and _mallopt(_M_TRIM_THRESHOLD, TRIM_THRESHOLD) \
-            and _mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD)
+            and _mallopt(_M_MMAP_MAX, MMAP_MAX)
     return _kept
 
 

@@ -7,7 +7,8 @@ import sys
 import pytest
 
 # A fresh process per setting (malloc's settings are process-wide): three "frames" that each allocate six
-# 20 MiB arrays, write every page, and free them, as a forward pass does with its activations.
+# arrays of 20 and 40 MiB (below and above glibc's largest mmap threshold), write every page, and free them, as a
+# forward pass does with its activations.
 FRAMES = """
 import json, resource, numpy as np
 from neuralos.neural.heap import keep_freed_memory
@@ -17,7 +18,7 @@ def faults():
 counts = []
 for _ in range(3):
     f0 = faults()
-    live = [np.ones(20 << 18, np.float32) for _ in range(6)]
+    live = [np.ones((20 << 18) * (1 + i % 2), np.float32) for i in range(6)]
     del live
     counts.append(faults() - f0)
 print(json.dumps({"kept": kept, "faults": counts}))
