@@ -10,6 +10,7 @@ import importlib
 import sys
 
 from neuralos.errors import NeuralosError
+from neuralos.neural.heap import keep_freed_memory
 
 # Order is the order `neuralos --help` lists them in.
 COMMANDS = ["shell", "play", "render", "plan", "models", "data", "train", "eval", "bench", "desktop"]
@@ -28,6 +29,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    keep_freed_memory()        # before any thread allocates: neuralos/neural/heap.py says why
     argv = sys.argv[1:] if argv is None else argv
     parser = build_parser()
     if not argv or argv[0].startswith("-") and argv[0] not in ("-h", "--help"):
