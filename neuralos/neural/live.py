@@ -183,10 +183,15 @@ def dirty_regions(scene: Scene, previous: Scene | None, margin: int = 0) -> list
     for n in (*previous.nodes, *scene.nodes):
         if n.role == "window" and n.clip is not None and (n.window or n.surface) in recoloured:
             boxes.append(n.clip.grow(margin).intersect(canvas))
-    windows = [{(n.key, n.clip) for n in s.nodes if n.role == "window" and n.clip is not None}
-               for s in (previous, scene)]
-    boxes.extend(clip.grow(margin + WINDOW_HALO).intersect(canvas) for _, clip in windows[0] - windows[1])
+    gone = window_boxes(previous) - window_boxes(scene)
+    boxes.extend(clip.grow(margin + WINDOW_HALO).intersect(canvas) for _, clip in gone)
     return merge_boxes(boxes)
+
+
+def window_boxes(scene: Scene) -> set[tuple[str, Box]]:
+    """Each window's key with its visible box: a pair that is in one scene and not the other is a window that
+    opened, closed or moved between them."""
+    return {(n.key, n.clip) for n in scene.nodes if n.role == "window" and n.clip is not None}
 
 
 def window_layout(scene: Scene, box: Box) -> tuple:
@@ -211,9 +216,7 @@ def changed_regions(scene: Scene, previous: Scene | None, margin: int = 0,
     # A window that opened, closed or moved changes the maps along its whole outline, so a dirty box that such
     # windows mostly span would shrink by little: it is kept as it is, without building its maps twice (2 x 25 ms
     # for a 570x260 window on the AMX Xeon: all of a cached window opening's time).
-    windows = [{(n.key, n.clip) for n in s.nodes if n.role == "window" and n.clip is not None}
-               for s in (scene, previous)]
-    arranged = [clip for _, clip in windows[0] ^ windows[1]]
+    arranged = [clip for _, clip in window_boxes(scene) ^ window_boxes(previous)]
     out = []
     for b in boxes:
         spanned = [a for a in (a.intersect(b) for a in arranged) if a is not None]
