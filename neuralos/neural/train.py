@@ -500,7 +500,9 @@ class Trainer:
         """A fresh UIRendererModel holding the EMA weights (on the CPU)."""
         from neuralos.neural.model import UIRendererModel
 
-        model = UIRendererModel.from_config(self.accelerator.unwrap_model(self.model).config)
+        config = self.accelerator.unwrap_model(self.model).config
+        # a model adopted from a folder records that folder's path: a saved model must not carry it
+        model = UIRendererModel.from_config({k: v for k, v in config.items() if k != "_name_or_path"})
         self.ema.copy_to(model.parameters())
         return model.eval()
 

@@ -421,6 +421,8 @@ def test_a_student_of_an_older_map_format_starts_a_new_one_a_teacher_must_match(
     assert student.config.format_version == MODEL_FORMAT_VERSION
     source = UIRenderPipeline.from_pretrained(t_out / "pipeline", local_files_only=True, use_safetensors=True).model
     assert all(torch.equal(v, source.state_dict()[k]) for k, v in student.state_dict().items())   # its weights
+    saved = json.loads((trainer.save_pipeline() / "model" / "config.json").read_text())
+    assert saved["format_version"] == MODEL_FORMAT_VERSION and "_name_or_path" not in saved   # no path of this machine
     with pytest.raises(BadInput, match="does not match this build"):
         Trainer(TrainConfig(mode="distill", out=str(tmp_path / "t"), teacher=str(old), steps=1, crop=32,
                             progress=False), dataset=dataset)
