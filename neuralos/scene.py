@@ -47,8 +47,9 @@ PART_ROLES = (
 )
 ROLES = COMPONENT_ROLES + PART_ROLES
 STATES = ("hovered", "pressed", "focused", "checked", "disabled", "selected", "invalid")
-MODEL_FORMAT_VERSION = 3   # 2: the glyph map also inks the marks of checked indicators (tick, dot); 3: a component's
-                           # states that its parts carry are drawn on those parts only
+MODEL_FORMAT_VERSION = 4   # 2: the glyph map also inks the marks of checked indicators (tick, dot); 3: a component's
+                           # states that its parts carry are drawn on those parts only; 4: a focused indicator's
+                           # focus ring band is focused too
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,9 @@ Channels (`CONDITIONING_CHANNEL_NAMES`, in this order; the count is `CONDITIONIN
                         its parts carries are drawn on that part only (format 3): a check box shows checked,
                         hovered and focused on its indicator, a picker on its options, tabs on the selected
                         tab, so toggling one repaints the indicator, not the whole row; a window keeps its
-                        focus on its frame too (its border shows it). Layout-only boxes (Row, Column, List,
+                        focus on its frame too (its border shows it). A focused indicator also marks the
+                        FOCUS_RING px around it focused (format 4): the widgets draw its focus ring there, on
+                        its row, where the row's maps say no state. Layout-only boxes (Row, Column, List,
                         Text: no fill or border of their own) add their states but never clear others.
   value              1  `SceneNode.value` (0..1, e.g. a slider position) inside the node, else 0.
   edge:left/right/top/bottom
@@ -57,6 +59,8 @@ from neuralos.svg_ink import paint_ink
 
 CONDITIONING_VERSION = MODEL_FORMAT_VERSION
 GEOMETRY_RANGE = 8  # pixels: edge distances saturate here
+FOCUS_RING = 3      # pixels: the widgets' focus ring around a check box or radio indicator (2 px pen, 2.5 px out)
+FOCUS_RING_ROLES = frozenset({"check.indicator", "radio.indicator"})
 OCCLUDING_ROLES = frozenset({"desktop", "window"})
 LAYOUT_ONLY_ROLES = frozenset({"Row", "Column", "List", "Text"})
 THEME_KEYS = ("background", "foreground", "primary")
@@ -167,6 +171,10 @@ def build_conditioning(scene: Scene, previous: np.ndarray | None = None, region:
             if part.role in _ROLE_INDEX:
                 _draw(out, drawn, ROLE_SLICE.start + _ROLE_INDEX[part.role], pvis, r, 1.0)
             states = part.states | node.states
+            if "focused" in states and part.role in FOCUS_RING_ROLES:
+                ring = part.box.grow(FOCUS_RING).intersect(vis)   # within its row, as the widget clips it
+                if ring is not None:
+                    _draw(out, drawn, STATE_SLICE.start + _STATE_INDEX["focused"], ring, r, 1.0)
             _decorate(out, drawn, part.box, pvis, states, r)
             kind = mark_of(part.role, states)
             if kind is not None:

@@ -90,6 +90,31 @@ def test_states_a_part_carries_show_on_the_part_others_on_the_whole_node(scene):
     assert C.own_states(titled) == {"focused"}
 
 
+def test_a_focused_indicator_marks_its_focus_ring_band_within_its_row(scene):
+    """The widgets draw a focused indicator's ring 2.5 px outside it, on the check box's row (format 4)."""
+    cb = next(n for n in scene.nodes if n.key == "a/cb")
+    row = box_mask((scene.height, scene.width), Box(10, 48, 70, 16))
+
+    def focus_in_row(node):
+        cond = C.build_conditioning(Scene(scene.width, scene.height, scene.theme,
+                                          [node if n.key == "a/cb" else n for n in scene.nodes]), None)
+        return (cond[ch("state:focused")] > 0) & row, cond
+
+    focused = replace(cb, states=cb.states | {"focused"},
+                      parts=tuple(replace(p, states=p.states | {"focused"}) for p in cb.parts))
+    got, cond = focus_in_row(focused)
+    # the indicator (10, 50, 12, 12) grown by FOCUS_RING, clipped to its row (10, 48, 70, 16)
+    assert C.FOCUS_RING == 3 and np.array_equal(got, box_mask(got.shape, Box(10, 48, 15, 16)))
+    assert cond[ch("state:checked"), 48, 23] == 0               # only the focus spreads: the ring shows focus
+    assert not focus_in_row(cb)[0].any()
+    radio = replace(focused, parts=tuple(replace(p, role="radio.indicator") for p in focused.parts))
+    assert np.array_equal(focus_in_row(radio)[0], got)
+    crop = C.build_conditioning(Scene(scene.width, scene.height, scene.theme,
+                                      [focused if n.key == "a/cb" else n for n in scene.nodes]), None,
+                                region=Box(20, 44, 9, 9))
+    assert np.array_equal(crop, cond[:, 44:53, 20:29])
+
+
 def test_glyph_mask_is_ink_exactly_around_text_runs(scene, cond):
     glyph = cond[C.GLYPH_CHANNEL]
     allowed = box_mask(glyph.shape, Box(10, 50, 12, 12))       # the checked indicator's tick

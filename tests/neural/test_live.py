@@ -9,6 +9,7 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from neuralos.neural.conditioning import FOCUS_RING
 from neuralos.neural import live as L
 from neuralos.neural.pipeline import UIRenderPipeline, default_scheduler
 from neuralos.neural.renderer import NeuralRenderer
@@ -684,8 +685,8 @@ def test_changed_regions_shrink_to_where_the_conditioning_maps_differ():
 
 
 def test_clicking_a_check_box_repaints_its_indicator_not_its_row():
-    """Real widgets: the click hovers, focuses and checks the box; its indicator shows all three (format 3), so
-    the repaint is the indicator's, not the row's with its label."""
+    """Real widgets: the click hovers, focuses and checks the box; its indicator shows all three (format 3) and
+    its focus ring's band the focus (format 4), so the repaint is the indicator's, not the row's with its label."""
     from PySide6.QtCore import QCoreApplication
 
     from neuralos.cli.bench import _canvas, _close, _targets_in, bench_surface
@@ -707,7 +708,8 @@ def test_clicking_a_check_box_repaints_its_indicator_not_its_row():
     (row,) = L.dirty_regions(after, before)
     (region,) = L.changed_regions(after, before)
     assert row.intersect(check.box) == check.box and region.intersect(indicator) == indicator
-    assert region.w <= indicator.w + 2 and region.h <= indicator.h + 2 and 4 * region.w < check.box.w
+    assert region.intersect(indicator.grow(FOCUS_RING)) == region and region != indicator
+    assert 4 * region.w < check.box.w
 
 
 class Announcing(Faulty):
