@@ -724,14 +724,14 @@ class LiveRenderer:
         """The context box sizes (w, h) that hovering, pressing or focusing the interactive components of
         `scene` paints: each component's box and each of its parts' (a check box's indicator), the part also with
         its focus ring, grown as the regions and `plan_contexts` grow them; largest first."""
-        from neuralos.neural.shards import STATE_MASK_GROW as RING
+        from neuralos.neural.conditioning import FOCUS_RING
 
         canvas = Box(0, 0, scene.width, scene.height)
         shapes: set[tuple[int, int]] = set()
         for n in scene.nodes:
             if not n.interactive or n.clip is None:
                 continue
-            for box in [n.clip, *(b.intersect(n.clip) for p in n.parts for b in (p.box, p.box.grow(RING)))]:
+            for box in [n.clip, *(b.intersect(n.clip) for p in n.parts for b in (p.box, p.box.grow(FOCUS_RING)))]:
                 region = box.grow(self.paste_margin).intersect(canvas) if box is not None else None
                 if region is not None:
                     shapes.update((c.w, c.h) for c, _ in plan_contexts([region], canvas, self.margin, self.step))

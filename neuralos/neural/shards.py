@@ -31,6 +31,7 @@ from typing import Iterator
 import numpy as np
 
 from neuralos.errors import BadInput, CheckFailed
+from neuralos.neural.conditioning import FOCUS_RING, build_conditioning
 from neuralos.scene import COMPONENT_ROLES, Box, Scene
 
 SHARD_FORMAT = "neuralos-shards-1"
@@ -345,19 +346,17 @@ def choose_crop(scene: Scene, crop: tuple[int, int], rng: np.random.Generator, c
     return Box(x, y, cw, ch)
 
 
-STATE_MASK_GROW = 3   # pixels around a stateful box: a check box or radio button draws its focus ring 2.5 px out
-
-
 def state_mask(scene: Scene, box: Box) -> np.ndarray:
     """(box.h, box.w) float32: 1 on the catalog components in some state (hovered, pressed, focused, checked ...)
-    and their parts in one, each visible box grown by STATE_MASK_GROW; 0 elsewhere. Window chrome is not one
-    (a focused window's focus covers it whole). What `--state-weight` weighs in training: a pressed check box is
-    a few hundred of a crop's 65,536 pixels, too few for a plain MSE to notice it is wrong."""
+    and their parts in one, each visible box grown by FOCUS_RING (a check box's ring lies outside it); 0
+    elsewhere. Window chrome is not one (a focused window's focus covers it whole). What `--state-weight` weighs
+    in training: a pressed check box is a few hundred of a crop's 65,536 pixels, too few for a plain MSE to notice
+    it is wrong."""
     mask = np.zeros((box.h, box.w), np.float32)
     for n in scene.nodes:
         if n.clip is None or n.role not in COMPONENT_ROLES:
             continue
-        boxes = ([n.clip] if n.states else []) + [p.box.intersect(n.clip.grow(STATE_MASK_GROW)) for p in n.parts
+        boxes = ([n.clip] if n.states else []) + [p.box.intersect(n.clip.grow(FOCUS_RING)) for p in n.parts
                                                    if p.states]
         _mark(mask, boxes, box)
     return mask
@@ -365,7 +364,7 @@ def state_mask(scene: Scene, box: Box) -> np.ndarray:
 
 def component_mask(scene: Scene, box: Box) -> np.ndarray:
     """(box.h, box.w) float32: 1 on every interactive catalog component, in a state or at rest, each visible box
-    grown by STATE_MASK_GROW; 0 elsewhere. What `--component-weight` weighs in training: a borderless button's
+    grown by FOCUS_RING; 0 elsewhere. What `--component-weight` weighs in training: a borderless button's
     hover is a box tinted a tenth of the way to the primary colour, a few levels that a plain MSE (and the
     detail weighting, which is about edges and text) barely sees either way, so students drew it faintly on
     buttons at rest too."""
@@ -377,7 +376,7 @@ def component_mask(scene: Scene, box: Box) -> np.ndarray:
 
 def _mark(mask: np.ndarray, boxes: list, box: Box) -> None:
     for b in boxes:
-        b = b.grow(STATE_MASK_GROW).intersect(box) if b is not None else None
+        b = b.grow(FOCUS_RING).intersect(box) if b is not None else None
         if b is not None:
             mask[b.y - box.y:b.bottom - box.y, b.x - box.x:b.right - box.x] = 1
 
@@ -385,8 +384,6 @@ def _mark(mask: np.ndarray, boxes: list, box: Box) -> None:
 def crop_sample(sample: dict, box: Box) -> dict:
     """The sample restricted to `box`: frame/previous cropped, conditioning, `state_mask` and `component_mask`
     built for that region."""
-    from neuralos.neural.conditioning import build_conditioning
-
     out = dict(sample)
     out["region"] = box
     out["conditioning"] = build_conditioning(sample["scene"], sample["previous"], region=box)
@@ -474,7 +471,6 @@ class ShardDataset:
             return crop_sample(d, box) if self.with_conditioning else {**d, "region": box,
                                                                          "frame": d["frame"][box.y:box.bottom, box.x:box.right]}
         if self.with_conditioning:
-            from neuralos.neural.conditioning import build_conditioning
             d["conditioning"] = build_conditioning(d["scene"], d["previous"])
             d["region"] = Box(0, 0, d["scene"].width, d["scene"].height)
         return d

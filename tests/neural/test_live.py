@@ -9,8 +9,8 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from neuralos.neural.conditioning import FOCUS_RING
 from neuralos.neural import live as L
+from neuralos.neural.conditioning import FOCUS_RING
 from neuralos.neural.pipeline import UIRenderPipeline, default_scheduler
 from neuralos.neural.renderer import NeuralRenderer
 from neuralos.scene import Box, Part, Scene, SceneNode, TextRun
@@ -804,8 +804,6 @@ def test_with_widget_frames_the_maps_are_built_only_for_the_contexts_painted(mon
 
 
 def test_the_sizes_warmed_up_include_an_indicator_with_its_focus_ring():
-    from neuralos.neural.shards import STATE_MASK_GROW
-
     live = L.LiveRenderer(tiny_renderer(steps=1), margin=32)
     row, indicator = Box(94, 96, 200, 24), Box(96, 98, 18, 18)     # its ring takes the context over an 8 px line
     scene = Scene(800, 600, dict(THEME), [
@@ -813,7 +811,7 @@ def test_the_sizes_warmed_up_include_an_indicator_with_its_focus_ring():
         SceneNode("s/c", "s", "c", "CheckBox", row, row, interactive=True, window="s",
                   parts=(Part("check.indicator", indicator),))])
     canvas = Box(0, 0, 800, 600)
-    ringed = indicator.grow(STATE_MASK_GROW + live.paste_margin)
+    ringed = indicator.grow(FOCUS_RING + live.paste_margin)
     plain = indicator.grow(live.paste_margin)
     want, without = ({(c.w, c.h) for c, _ in L.plan_contexts([b], canvas, live.margin, live.step)} for b in (ringed, plain))
     assert want != without and want | without <= set(live.input_shapes(scene))

@@ -140,8 +140,8 @@ def test_state_mask_covers_components_in_a_state_and_their_rings():
         SceneNode("s/b", "s", "b", "Button", Box(150, 60, 40, 30), Box(150, 60, 40, 30))])   # no state
     mask = sh.state_mask(scene, Box(0, 0, 200, 100))
     want = np.zeros((100, 200), np.float32)
-    want[22 - 3:40 + 3, 22 - 3:40 + 3] = 1                 # the indicator, grown by STATE_MASK_GROW
-    assert sh.STATE_MASK_GROW == 3 and np.array_equal(mask, want)
+    want[22 - 3:40 + 3, 22 - 3:40 + 3] = 1                 # the indicator, grown by FOCUS_RING
+    assert sh.FOCUS_RING == 3 and np.array_equal(mask, want)
     assert np.array_equal(sh.state_mask(scene, Box(10, 10, 64, 48)), want[10:58, 10:74])   # a crop: its own pixels
     pressed_row = Scene(200, 100, {}, [*scene.nodes[:2], SceneNode("s/c", "s", "c", "CheckBox", row, row,
                                                                    states=frozenset({"hovered"}))])
