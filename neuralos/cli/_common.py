@@ -16,3 +16,8 @@ def size_arg(text: str) -> tuple[int, int]:
     if not (64 <= w <= 8192 and 64 <= h <= 8192):
         raise argparse.ArgumentTypeError(f"size {w}x{h} is out of range (64..8192 per side)")
     return w, h
+
+
+def names_arg(text: str) -> list[str]:
+    """Parse a comma-separated list of names, e.g. press,toggled."""
+    return [k.strip() for k in text.split(",") if k.strip()]

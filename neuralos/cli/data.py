@@ -6,7 +6,7 @@ import json
 import sys
 from pathlib import Path
 
-from neuralos.cli._common import size_arg
+from neuralos.cli._common import names_arg, size_arg
 
 
 def register(subparsers) -> None:
@@ -30,11 +30,11 @@ def register(subparsers) -> None:
     g.add_argument("--random-primary", type=float, default=None, metavar="P",
                    help="odds that a themed window's primary colour is any colour rather than one of 12 common "
                         "ones (default 0.2)")
-    g.add_argument("--kinds", metavar="K1,K2", type=lambda t: [k.strip() for k in t.split(",") if k.strip()],
+    g.add_argument("--kinds", metavar="K1,K2", type=names_arg,
                    help="only states of these kinds, e.g. press,hover,toggle (single-frame interactions: hover, "
                         "press, focus, typed, toggled, static; sequence kinds: press, typing, slider, tab, "
                         "window-open ...; default: all)")
-    g.add_argument("--targets", metavar="T1,T2", type=lambda t: [k.strip() for k in t.split(",") if k.strip()],
+    g.add_argument("--targets", metavar="T1,T2", type=names_arg,
                    help="only states whose input aims at these component types, e.g. CheckBox (Button, TextField, "
                         "CheckBox, ChoicePicker, Slider, DateTimeInput, Tabs; default: any)")
     g.add_argument("--shard-size", type=int, default=200, metavar="N", help="samples per shard (default 200)")

@@ -5,7 +5,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from neuralos.cli._common import size_arg
+from neuralos.cli._common import names_arg, size_arg
 
 
 def steps_arg(text: str) -> list[int]:
@@ -39,6 +39,15 @@ def register(subparsers) -> None:
                    help="student steps to measure (default: the model's own)")
     p.add_argument("--size", type=size_arg, default=(512, 384), metavar="WxH", help="canvas size (default 512x384)")
     p.add_argument("--seed", type=int, default=0, help="first seed of the held-out states (default 0)")
+    p.add_argument("--kinds", metavar="K1,K2", type=names_arg,
+                   help="only held-out states of these kinds, e.g. press,toggled (as `neuralos data generate "
+                        "--kinds`; default: all)")
+    p.add_argument("--targets", metavar="T1,T2", type=names_arg,
+                   help="only held-out states whose input aims at these component types, e.g. CheckBox "
+                        "(default: any)")
+    p.add_argument("--random-primary", type=float, default=None, metavar="P",
+                   help="odds that a themed window's primary colour is any colour rather than one of 12 common "
+                        "ones (default 0.2, as the training data)")
     p.add_argument("--images", type=int, default=8, metavar="K", help="side-by-side images to write (default 8)")
     p.add_argument("--no-ocr", action="store_true", help="skip Tesseract (faster)")
     p.add_argument("--no-state-check", action="store_true",
@@ -52,11 +61,13 @@ def register(subparsers) -> None:
 def run(args: argparse.Namespace) -> int:
     from neuralos.errors import BadInput, CheckFailed
     from neuralos.neural import evaluate as ev
+    from neuralos.neural.states import selection
 
     if args.model is None and args.teacher is None:
         raise BadInput("give --model PATH (and/or --teacher PATH)")
     if args.states < 0 or args.sequences < 0 or args.images < 0:
         raise BadInput("--states, --sequences and --images must be >= 0")
+    selection(args.kinds, args.targets)     # a typo fails before the model loads
     student = ev.load(args.model, "model") if args.model else None
     teacher = ev.load(args.teacher, "teacher") if args.teacher else None
 
@@ -75,7 +86,8 @@ def run(args: argparse.Namespace) -> int:
         result = ev.run(args.out, student, teacher, states=args.states, sequences=args.sequences,
                         steps=args.steps, student_steps=args.student_steps, size=args.size, seed=args.seed,
                         ocr=not args.no_ocr, images=args.images, progress=progress,
-                        state_check=not args.no_state_check,
+                        state_check=not args.no_state_check, kinds=args.kinds, targets=args.targets,
+                        **({} if args.random_primary is None else {"random_primary": args.random_primary}),
                         command="neuralos " + " ".join(sys.argv[1:]))
     finally:
         if bar is not None:

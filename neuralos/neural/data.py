@@ -30,15 +30,11 @@ import numpy as np
 from neuralos.errors import BadInput, CheckFailed
 from neuralos.marks import mark_of
 from neuralos.neural import shards as sh
-from neuralos.neural.states import (DEFAULT_SIZES, GENERATOR_VERSION, INTERACTION_KINDS, INTERACTIVE_TYPES,
-                                    RANDOM_PRIMARY, SEQUENCE_KINDS, UIState, generate_state, split_of,
-                                    validate_state)
+from neuralos.neural.states import (DEFAULT_SIZES, GENERATOR_VERSION, RANDOM_PRIMARY, UIState, generate_state,
+                                    iter_states, selection, split_of, validate_state)
 from neuralos.scene import Scene
 
 DATA_VERSION = "data-1"
-# What `--kinds` may name: single-frame interactions ("none" is the kind "static") and sequence kinds.
-STATE_KINDS = frozenset({*INTERACTION_KINDS, *SEQUENCE_KINDS, "static"}) - {"none"}
-KIND_SCAN_LIMIT = 200      # seeds scanned per wanted state before a kind counts as too rare
 
 
 # ---------------------------------------------------------------------------------------------
@@ -256,20 +252,9 @@ def plan_jobs(samples: int, sequences: int, seed: int, sizes, random_primary: fl
     ("CheckBox" ...), so every state still regenerates from its seed alone."""
     import random
 
-    jobs: list[Job] = []
-    for is_seq, count in ((False, samples), (True, sequences)):
-        s, made = seed, 0
-        while made < count:
-            st = generate_state(s, sizes=sizes, sequence=is_seq, random_primary=random_primary)
-            if (st.split == "train" and (kinds is None or st.kind.removeprefix("seq:") in kinds)
-                    and (targets is None or st.target_types & targets)):
-                jobs.append(Job(s, is_seq))
-                made += 1
-            s += 1
-            if (kinds or targets) and s - seed > KIND_SCAN_LIMIT * max(count, 1) and made < count:
-                wanted = ", ".join([*sorted(kinds or ()), *sorted(targets or ())])
-                raise BadInput(f"only {made} of {count} {'sequences' if is_seq else 'samples'} of {wanted} in "
-                               f"{s - seed} seeds; choose more common kinds or targets")
+    jobs = [Job(st.seed, is_seq) for is_seq, count in ((False, samples), (True, sequences))
+            for st in iter_states("train", count, start_seed=seed, sizes=sizes, sequence=is_seq,
+                                  random_primary=random_primary, kinds=kinds, targets=targets)]
     random.Random(f"neuralos-plan:{seed}").shuffle(jobs)
     return jobs
 
@@ -324,8 +309,8 @@ def generate(out: str | Path, samples: int, sequences: int = 0, sizes=DEFAULT_SI
              random_primary: float = RANDOM_PRIMARY, kinds=None, targets=None) -> dict:
     """Generate (or resume) a data directory; returns the manifest. `random_primary`: the odds that a themed
     window's primary colour is any colour rather than a common one (`neuralos.neural.states.PRIMARY_COLORS`).
-    `kinds`: only states of these interaction or sequence kinds (`STATE_KINDS`; None: all). `targets`: only
-    states whose input aims at one of these component types (`INTERACTIVE_TYPES`; None: all)."""
+    `kinds`: only states of these interaction or sequence kinds (`states.STATE_KINDS`; None: all). `targets`: only
+    states whose input aims at one of these component types (`states.INTERACTIVE_TYPES`; None: all)."""
     out = Path(out)
     if samples < 0 or sequences < 0 or samples + sequences == 0:
         raise BadInput("nothing to generate: --samples and --sequences must be >= 0 and not both 0")
@@ -335,18 +320,7 @@ def generate(out: str | Path, samples: int, sequences: int = 0, sizes=DEFAULT_SI
         raise BadInput("--workers must be at least 1")
     if not 0.0 <= random_primary <= 1.0:
         raise BadInput(f"--random-primary must be between 0 and 1, not {random_primary}")
-    if kinds is not None:
-        kinds = frozenset(kinds)
-        unknown = sorted(kinds - STATE_KINDS)
-        if unknown or not kinds:
-            raise BadInput(f"unknown state kind(s) {', '.join(unknown) or '(none given)'}; "
-                           f"choose from {', '.join(sorted(STATE_KINDS))}")
-    if targets is not None:
-        targets = frozenset(targets)
-        unknown = sorted(targets - set(INTERACTIVE_TYPES))
-        if unknown or not targets:
-            raise BadInput(f"unknown target type(s) {', '.join(unknown) or '(none given)'}; "
-                           f"choose from {', '.join(INTERACTIVE_TYPES)}")
+    kinds, targets = selection(kinds, targets)
     sizes = [tuple(s) for s in sizes]
     out.mkdir(parents=True, exist_ok=True)
     plan = {"data_version": DATA_VERSION, "generator": GENERATOR_VERSION, "samples": samples,

@@ -41,7 +41,7 @@ import numpy as np
 from neuralos.errors import BadInput, CheckFailed, NeuralosError
 from neuralos.neural import metrics as M
 from neuralos.neural import state_check as SC
-from neuralos.neural.states import UIState, iter_states
+from neuralos.neural.states import RANDOM_PRIMARY, UIState, iter_states, selection
 from neuralos.scene import Box, Scene
 
 TARGETS = {"psnr": 35.0, "psnr_components": 32.0, "ssim": 0.98, "ocr_text_recall": 0.98,
@@ -77,13 +77,16 @@ class Case:
 
 
 def reference_cases(states: int, sequences: int, size: tuple[int, int], seed: int = 0,
-                    progress: Callable[[str], None] | None = None) -> list[Case]:
-    """Held-out states rendered by the widget renderer."""
+                    progress: Callable[[str], None] | None = None, random_primary: float = RANDOM_PRIMARY,
+                    kinds: frozenset[str] | None = None, targets: frozenset[str] | None = None) -> list[Case]:
+    """Held-out states rendered by the widget renderer; `random_primary`, `kinds` and `targets` select them as
+    `neuralos data generate` does (e.g. only pressed check boxes, in any primary colour)."""
     from neuralos.neural.data import render_state
 
     cases = []
     for is_seq, count in ((False, states), (True, sequences)):
-        for st in iter_states("eval", count, start_seed=seed, sizes=[size], sequence=is_seq):
+        for st in iter_states("eval", count, start_seed=seed, sizes=[size], sequence=is_seq,
+                              random_primary=random_primary, kinds=kinds, targets=targets):
             r = render_state(st)
             cases.append(Case(st, r.frame, r.scene, r.previous, r.previous_scene, r.grab_ms))
             if progress:
@@ -379,9 +382,14 @@ def machine() -> dict:
 def run(out: str | Path, student=None, teacher=None, *, states: int = 24, sequences: int = 8,
         steps: list[int] = (1, 2, 4, 25), student_steps: list[int] | None = None, size=(512, 384),
         seed: int = 0, ocr: bool = True, images: int = 8, progress: Callable[[str], None] | None = None,
-        command: str | None = None, cases: list[Case] | None = None, state_check: bool = True) -> dict:
+        command: str | None = None, cases: list[Case] | None = None, state_check: bool = True,
+        random_primary: float = RANDOM_PRIMARY, kinds=None, targets=None) -> dict:
     """Evaluate renderers (objects with `render(scene, previous, regions)` and a step count: a `steps=`
-    keyword or attribute); write the report. `cases` reuses already rendered references."""
+    keyword or attribute); write the report. `cases` reuses already rendered references; else `random_primary`,
+    `kinds` and `targets` select the held-out states (`reference_cases`)."""
+    kinds, targets = selection(kinds, targets)
+    if not 0.0 <= random_primary <= 1.0:
+        raise BadInput(f"--random-primary must be between 0 and 1, not {random_primary}")
     if student is None and teacher is None:
         raise BadInput("nothing to evaluate: give --model and/or --teacher")
     if cases is None and states < 1 and sequences < 1:
@@ -391,7 +399,7 @@ def run(out: str | Path, student=None, teacher=None, *, states: int = 24, sequen
     (out / "plots").mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
     if cases is None:
-        cases = reference_cases(states, sequences, tuple(size), seed, progress)
+        cases = reference_cases(states, sequences, tuple(size), seed, progress, random_primary, kinds, targets)
     else:
         states = sum(c.previous is None for c in cases)
         sequences = len(cases) - states
@@ -410,6 +418,8 @@ def run(out: str | Path, student=None, teacher=None, *, states: int = 24, sequen
         "version": EVAL_VERSION, "command": command, "machine": machine(),
         "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "size": list(size), "seed": seed, "states": states, "sequences": sequences, "split": "eval",
+        "selection": {"random_primary": random_primary, "kinds": sorted(kinds) if kinds else None,
+                      "targets": sorted(targets) if targets else None},
         "cases": [{"case": c.key, "seed": c.state.seed, "kind": c.state.kind, "content_hash": c.state.content_hash()}
                   for c in cases],
         "tesseract": M.tesseract_status()[1],
@@ -558,6 +568,13 @@ def report_markdown(result: dict) -> str:
              f"sequences) at {result['size'][0]}x{result['size'][1]}, split `eval` (never in a training shard). "
              f"Machine: {m['cpu']}, {m['cores']} cores, torch threads {m['torch_threads']}"
              f"{', GPU ' + m['gpu'] if m.get('gpu') else ''}. OCR: {result['tesseract']}.", ""]
+    sel = result.get("selection") or {}
+    chosen = [f"kinds {', '.join(sel['kinds'])}" if sel.get("kinds") else None,
+              f"input aimed at {', '.join(sel['targets'])}" if sel.get("targets") else None,
+              f"odds {sel['random_primary']:g} that a primary colour is any colour"
+              if sel.get("random_primary", RANDOM_PRIMARY) != RANDOM_PRIMARY else None]
+    if any(chosen):
+        lines += ["Selected states: " + "; ".join(c for c in chosen if c) + ".", ""]
     lines += ["| renderer | PSNR dB | PSNR in boxes dB | SSIM | OCR recall, UI words | OCR recall, all words | OCR CER "
               f"| states drawn right | components ≥ {COMPONENT_PSNR_OK:g} dB | ms/frame (median) | x widgets |",
               "|---|---|---|---|---|---|---|---|---|---|---|"]

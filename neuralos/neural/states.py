@@ -60,6 +60,8 @@ SEQUENCE_KINDS = {
     "window-raise": None, "window-move": None, "data-update": None, "scroll": None,
 }
 INTERACTION_KINDS = ("hover", "press", "focus", "typed", "toggled", "none")
+STATE_KINDS = frozenset({*INTERACTION_KINDS, *SEQUENCE_KINDS, "static"}) - {"none"}   # what a selection names
+KIND_SCAN_LIMIT = 1000     # seeds of the split scanned per wanted state before a selection counts as too rare
 V = "v0.9"
 
 # ---------------------------------------------------------------------------------------------
@@ -168,6 +170,11 @@ class UIState:
         """The component types the script's input aims at (a hovered button, a pressed check box ...)."""
         return frozenset(t["type"] for t in (s.get("target") for s in self.script)
                          if isinstance(t, dict) and "type" in t)
+
+    def matches(self, kinds: frozenset[str] | None = None, targets: frozenset[str] | None = None) -> bool:
+        """Of one of `kinds` (its kind without the "seq:" prefix) and aimed at one of `targets`; None: any."""
+        return ((kinds is None or self.kind.removeprefix("seq:") in kinds)
+                and (targets is None or bool(self.target_types & targets)))
 
     def all_messages(self) -> list[dict]:
         """The initial messages plus those the script sends later, in order."""
@@ -1147,27 +1154,43 @@ def _sequence(r, words, top: _Window, windows: list[_Window], script: list[dict]
     return kind
 
 
-def iter_states(split: str, count: int, *, start_seed: int = 0, sizes=DEFAULT_SIZES,
-                sequence: bool = False, themes=THEMES) -> Iterator[UIState]:
-    """`count` validated states of `split`, from seeds start_seed, start_seed+1, ... (other-split seeds skipped)."""
+def iter_states(split: str, count: int, *, start_seed: int = 0, sizes=DEFAULT_SIZES, sequence: bool = False,
+                themes=THEMES, random_primary: float = RANDOM_PRIMARY, kinds: frozenset[str] | None = None,
+                targets: frozenset[str] | None = None) -> Iterator[UIState]:
+    """`count` validated states of `split`, from seeds start_seed, start_seed+1, ... (other-split seeds skipped);
+    with `kinds` / `targets` (see `selection`), only states of those kinds whose input aims at those types."""
     if split not in SPLITS:
         raise BadInput(f"unknown split {split!r} (choose {', '.join(SPLITS)})")
-    seed, made = start_seed, 0
+    share = EVAL_PERCENT / 100 if split == "eval" else 1 - EVAL_PERCENT / 100
+    seed, made, limit = start_seed, 0, KIND_SCAN_LIMIT * count / share
     while made < count:
-        state = generate_state(seed, sizes=sizes, sequence=sequence, themes=themes)
+        state = generate_state(seed, sizes=sizes, sequence=sequence, themes=themes, random_primary=random_primary)
         seed += 1
-        if state.split != split:
-            continue
-        validate_state(state)
-        made += 1
-        yield state
+        if state.split == split and state.matches(kinds, targets):
+            validate_state(state)
+            made += 1
+            yield state
+        elif (kinds or targets) and seed - start_seed > limit:
+            wanted = ", ".join([*sorted(kinds or ()), *sorted(targets or ())])
+            raise BadInput(f"only {made} of {count} {'sequences' if sequence else 'single frames'} of {wanted} "
+                           f"in {seed - start_seed} seeds; choose more common kinds or targets")
 
 
-def seeds_for(split: str, count: int, *, start_seed: int = 0, sizes=DEFAULT_SIZES, sequence: bool = False,
-              themes=THEMES) -> list[int]:
-    """The seeds `iter_states` would use (cheap: state generation is pure Python, no rendering)."""
-    return [s.seed for s in iter_states(split, count, start_seed=start_seed, sizes=sizes, sequence=sequence,
-                                        themes=themes)]
+def selection(kinds=None, targets=None) -> tuple[frozenset[str] | None, frozenset[str] | None]:
+    """`kinds` and `targets` (names, or None for all) checked against `STATE_KINDS` and `INTERACTIVE_TYPES`."""
+    if kinds is not None:
+        kinds = frozenset(kinds)
+        unknown = sorted(kinds - STATE_KINDS)
+        if unknown or not kinds:
+            raise BadInput(f"unknown state kind(s) {', '.join(unknown) or '(none given)'}; "
+                           f"choose from {', '.join(sorted(STATE_KINDS))}")
+    if targets is not None:
+        targets = frozenset(targets)
+        unknown = sorted(targets - set(INTERACTIVE_TYPES))
+        if unknown or not targets:
+            raise BadInput(f"unknown target type(s) {', '.join(unknown) or '(none given)'}; "
+                           f"choose from {', '.join(INTERACTIVE_TYPES)}")
+    return kinds, targets
 
 
 def regenerate(d: dict) -> UIState:

@@ -137,6 +137,25 @@ def test_bad_renderer_output_and_missing_inputs(cases, tmp_path):
     assert main(["eval", "--model", str(tmp_path / "no-such-model"), "--out", str(tmp_path / "o")]) == 2
 
 
+def test_a_selection_evaluates_held_out_states_of_those_kinds_only(tmp_path, capsys):
+    pick = dict(random_primary=1.0, kinds=["press"], targets=["CheckBox"])
+    size = (512, 384)     # the press aims at a check box; in a smaller window it may be scrolled out of reach
+    picked = ev.reference_cases(2, 0, size, seed=0, **{**pick, "kinds": frozenset(pick["kinds"]),
+                                                        "targets": frozenset(pick["targets"])})
+    assert all(c.state.kind == "press" and split_of(c.state) == "eval" for c in picked)
+    assert any(n.role == "CheckBox" and "pressed" in n.states for c in picked for n in c.scene.nodes)
+    res = ev.run(tmp_path, student=Oracle(picked), states=2, sequences=0, size=size, ocr=False, images=0,
+                 state_check=False, **pick)      # renders the same selection again: the oracle knows every frame
+    assert [c["seed"] for c in res["cases"]] == [c.state.seed for c in picked]
+    assert json.loads((tmp_path / "metrics.json").read_text())["selection"] == {
+        "random_primary": 1.0, "kinds": ["press"], "targets": ["CheckBox"]}
+    assert ("Selected states: kinds press; input aimed at CheckBox; odds 1 that a primary colour is any colour."
+            in (tmp_path / "report.md").read_text())
+    assert main(["eval", "--model", str(tmp_path / "no-such-model"), "--out", str(tmp_path / "o"),
+                 "--kinds", "presss"]) == 2
+    assert "unknown state kind(s) presss" in capsys.readouterr().err     # before the model is looked for
+
+
 def test_report_html_is_escaped_and_complete(cases, tmp_path):
     ev.run(tmp_path, student=Oracle(cases, noise=1.0), cases=cases, ocr=False, images=1)
     page = (tmp_path / "report.html").read_text()

@@ -164,6 +164,21 @@ def test_eval_states_are_never_train_states():
         next(st.iter_states("test", 1))
 
 
+def test_a_selection_yields_held_out_states_of_those_kinds_aimed_at_those_types():
+    kinds, targets = st.selection(["press"], ["CheckBox"])
+    picked = list(st.iter_states("eval", 2, sequence=False, random_primary=1.0, kinds=kinds, targets=targets))
+    assert [s.kind for s in picked] == ["press", "press"]
+    assert all(s.split == "eval" and "CheckBox" in s.target_types and s.random_primary == 1.0 for s in picked)
+    seq = next(st.iter_states("eval", 1, sequence=True, kinds=kinds, targets=targets))
+    assert seq.kind == "seq:press" and seq.is_sequence
+    with pytest.raises(BadInput, match="choose more common kinds"):      # single frames never open a window
+        next(st.iter_states("eval", 1, kinds=frozenset({"window-open"})))
+    with pytest.raises(BadInput, match="unknown state kind.s. presss; choose from"):
+        st.selection(["presss"], None)
+    with pytest.raises(BadInput, match="unknown target type.s. Checkbox"):
+        st.selection(None, ["Checkbox"])
+
+
 def test_state_round_trip_and_bad_state_input():
     s = st.generate_state(11, sequence=True)
     back = st.UIState.from_dict(json.loads(s.to_json()))
