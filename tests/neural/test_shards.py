@@ -129,6 +129,23 @@ def test_state_biased_crops_mostly_cover_components_in_a_state():
         [sh.choose_crop(plain, (64, 64), b, 0.8) for _ in range(20)]
 
 
+def test_state_biased_crops_hold_the_indicator_and_favour_passing_states():
+    def box_row(i, states):    # a check box whose row is much wider than a crop, its indicator at the left
+        row, ind = Box(10, 10 + 80 * i, 380, 22), Box(11, 12 + 80 * i, 18, 18)
+        return SceneNode(f"s/c{i}", "s", f"c{i}", "CheckBox", row, row, states=frozenset(states),
+                         parts=(Part("check.indicator", ind, frozenset(states)),))
+    held = box_row(0, {"checked", "pressed", "hovered", "focused"})
+    scene = Scene(400, 300, {}, [
+        SceneNode("@desktop", "", "desktop", "desktop", Box(0, 0, 400, 300), Box(0, 0, 400, 300)),
+        held, box_row(1, {"checked"}), box_row(2, {"checked"}), box_row(3, set())])
+    rng = np.random.default_rng(0)
+    crops = [sh.choose_crop(scene, (64, 64), rng, 0.8, 1.0) for _ in range(600)]
+    indicators = [n.parts[0].box for n in scene.nodes[1:4]]
+    assert all(sum(c.intersect(b) == b for b in indicators) >= 1 for c in crops)   # a whole indicator, always
+    share = sum(c.intersect(held.parts[0].box) == held.parts[0].box for c in crops) / len(crops)
+    assert 0.6 < share < 0.75                     # odds 4 against 1 + 1
+
+
 def test_state_mask_covers_components_in_a_state_and_their_rings():
     row, indicator = Box(20, 20, 120, 22), Box(22, 22, 18, 18)
     scene = Scene(200, 100, {}, [
