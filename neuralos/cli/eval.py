@@ -67,7 +67,8 @@ def run(args: argparse.Namespace) -> int:
         raise BadInput("give --model PATH (and/or --teacher PATH)")
     if args.states < 0 or args.sequences < 0 or args.images < 0:
         raise BadInput("--states, --sequences and --images must be >= 0")
-    selection(args.kinds, args.targets)     # a typo fails before the model loads
+    selection(args.kinds, args.targets,     # a typo fails before the model loads
+              **({} if args.random_primary is None else {"random_primary": args.random_primary}))
     student = ev.load(args.model, "model") if args.model else None
     teacher = ev.load(args.teacher, "teacher") if args.teacher else None
 

@@ -318,9 +318,7 @@ def generate(out: str | Path, samples: int, sequences: int = 0, sizes=DEFAULT_SI
         raise BadInput("--shard-size must be at least 1")
     if workers < 1:
         raise BadInput("--workers must be at least 1")
-    if not 0.0 <= random_primary <= 1.0:
-        raise BadInput(f"--random-primary must be between 0 and 1, not {random_primary}")
-    kinds, targets = selection(kinds, targets)
+    kinds, targets = selection(kinds, targets, random_primary)
     sizes = [tuple(s) for s in sizes]
     out.mkdir(parents=True, exist_ok=True)
     plan = {"data_version": DATA_VERSION, "generator": GENERATOR_VERSION, "samples": samples,

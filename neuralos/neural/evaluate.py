@@ -387,9 +387,7 @@ def run(out: str | Path, student=None, teacher=None, *, states: int = 24, sequen
     """Evaluate renderers (objects with `render(scene, previous, regions)` and a step count: a `steps=`
     keyword or attribute); write the report. `cases` reuses already rendered references; else `random_primary`,
     `kinds` and `targets` select the held-out states (`reference_cases`)."""
-    kinds, targets = selection(kinds, targets)
-    if not 0.0 <= random_primary <= 1.0:
-        raise BadInput(f"--random-primary must be between 0 and 1, not {random_primary}")
+    kinds, targets = selection(kinds, targets, random_primary)
     if student is None and teacher is None:
         raise BadInput("nothing to evaluate: give --model and/or --teacher")
     if cases is None and states < 1 and sequences < 1:

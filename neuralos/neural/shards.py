@@ -362,8 +362,8 @@ def _state_boxes(nodes: list[SceneNode]) -> tuple[list[Box], list[float]]:
     for n in nodes:
         if n.role not in COMPONENT_ROLES:
             continue
-        parts = [(p.box.intersect(n.clip), p.states) for p in n.parts if p.states]
-        for box, states in [(b, st) for b, st in parts if b is not None] or ([(n.clip, n.states)] if n.states else []):
+        carriers = [(b, p.states) for p in n.parts if p.states and (b := p.box.intersect(n.clip)) is not None]
+        for box, states in carriers or ([(n.clip, n.states)] if n.states else []):
             boxes.append(box)
             odds.append(TRANSIENT_ODDS if states & TRANSIENT_STATES else 1.0)
     return boxes, odds

@@ -1176,8 +1176,12 @@ def iter_states(split: str, count: int, *, start_seed: int = 0, sizes=DEFAULT_SI
                            f"in {seed - start_seed} seeds; choose more common kinds or targets")
 
 
-def selection(kinds=None, targets=None) -> tuple[frozenset[str] | None, frozenset[str] | None]:
-    """`kinds` and `targets` (names, or None for all) checked against `STATE_KINDS` and `INTERACTIVE_TYPES`."""
+def selection(kinds=None, targets=None, random_primary: float = RANDOM_PRIMARY
+              ) -> tuple[frozenset[str] | None, frozenset[str] | None]:
+    """`kinds` and `targets` (names, or None for all) checked against `STATE_KINDS` and `INTERACTIVE_TYPES`, and
+    `random_primary` against 0..1, before any work is done with them."""
+    if not 0.0 <= random_primary <= 1.0:
+        raise BadInput(f"--random-primary must be between 0 and 1, not {random_primary}")
     if kinds is not None:
         kinds = frozenset(kinds)
         unknown = sorted(kinds - STATE_KINDS)

@@ -138,14 +138,14 @@ def test_bad_renderer_output_and_missing_inputs(cases, tmp_path):
 
 
 def test_a_selection_evaluates_held_out_states_of_those_kinds_only(tmp_path, capsys):
-    pick = dict(random_primary=1.0, kinds=["press"], targets=["CheckBox"])
     size = (512, 384)     # the press aims at a check box; in a smaller window it may be scrolled out of reach
-    picked = ev.reference_cases(2, 0, size, seed=0, **{**pick, "kinds": frozenset(pick["kinds"]),
-                                                        "targets": frozenset(pick["targets"])})
+    picked = ev.reference_cases(2, 0, size, seed=0, random_primary=1.0, kinds=frozenset({"press"}),
+                                targets=frozenset({"CheckBox"}))
     assert all(c.state.kind == "press" and split_of(c.state) == "eval" for c in picked)
     assert any(n.role == "CheckBox" and "pressed" in n.states for c in picked for n in c.scene.nodes)
     res = ev.run(tmp_path, student=Oracle(picked), states=2, sequences=0, size=size, ocr=False, images=0,
-                 state_check=False, **pick)      # renders the same selection again: the oracle knows every frame
+                 state_check=False, random_primary=1.0, kinds=["press"], targets=["CheckBox"])
+    # ^ renders the same selection again (names as the CLI gives them): the oracle knows every frame
     assert [c["seed"] for c in res["cases"]] == [c.state.seed for c in picked]
     assert json.loads((tmp_path / "metrics.json").read_text())["selection"] == {
         "random_primary": 1.0, "kinds": ["press"], "targets": ["CheckBox"]}
