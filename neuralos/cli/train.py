@@ -91,6 +91,8 @@ def register(subparsers) -> None:
                    help='grow the student: config changes that add zero-initialised modules, e.g. \'{"palette_head": true}\'')
     d.add_argument("--grown-lr-scale", type=float, default=10.0, metavar="X",
                    help="learning-rate multiplier of the modules --model adds (default 10)")
+    d.add_argument("--grown-only", action="store_true",
+                   help="train only the modules --model adds; every other weight stays the --init student's")
     d.set_defaults(func=run_distill)
 
 

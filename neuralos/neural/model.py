@@ -17,7 +17,9 @@ from a noisy frame x_t, the timestep t and the per-pixel conditioning maps of `n
                          x0 = coarse + refinement
                          (palette head, optional: x0 += Σ_k g_k (theme colour_k - x0) after the preconditioning,
                           g = 1x1 conv of the refinement's hidden features, colours = the theme planes;
-                          fixed palette colours, optional: the same blend towards constant colours, e.g. white)
+                          fixed palette colours, optional: the same blend towards constant colours, e.g. white;
+                          steered gates, optional: on the pixels where one of `steered_maps` is set, a small MLP
+                          of the hidden features and the maps there adds to the gate logits)
 
 The conditioning is never mixed with x_t before the UNet: at large t x_t is pure noise, and a narrow stem
 shared by both would bury the maps under it. Only the UNet, which knows t, sees x_t, so the refinement
@@ -50,6 +52,14 @@ Why these choices:
   box are the theme's `on_primary`, white or black by the primary's contrast, which no theme plane carries; the
   network painted them from its coarse path, soft and a little grey. Gates of their own (zero-initialised too)
   blend those constants in exactly where the network says so.
+- steered gates (`steered_maps`, conditioning channel names, e.g. ("role:CheckBox", "state:pressed")): a held-down
+  checked box is its primary darkened by 15 % black, and its focus ring sits 2 px outside it; both are a few
+  hundred pixels in a million, and training the whole network on them moves nothing (the gradient of every
+  other pixel outweighs theirs). A small MLP that runs only on the pixels where one of those maps is set, from
+  the refinement's features plus the maps there (roles, states, edges, theme: so "checked and pressed
+  indicator" is one product of inputs away), adds to the gate logits. Its last layer starts at zero (a model
+  gains it without a change) and its weights learn from those pixels alone; on a frame it costs little, since
+  it skips every other pixel (about 1.5 % of them are check boxes or pressed).
 - refinement blocks (`refine_blocks`, default 0): residual pairs of 3x3 convs, `refine_channels` wide, on the
   refinement's hidden features, the last conv zero-initialised, so a trained model gains them without a change.
   What is left of the error is at 1-2 px lines and the rounded corners of small boxes, which the coarse path
@@ -71,7 +81,8 @@ from diffusers.configuration_utils import ConfigMixin, register_to_config
 from diffusers.utils import BaseOutput
 from torch import nn
 
-from neuralos.neural.conditioning import CONDITIONING_CHANNELS, THEME_KEYS, THEME_SLICE
+from neuralos.neural.conditioning import (CONDITIONING_CHANNEL_NAMES, CONDITIONING_CHANNELS, PREVIOUS_SLICE, THEME_KEYS,
+                                         THEME_SLICE)
 from neuralos.scene import MODEL_FORMAT_VERSION
 
 _BAND_ELEMENTS = 1 << 20   # a band of the maps per stem matmul: 4 MiB of float32, within the CPU cache
@@ -196,6 +207,8 @@ class UIRendererModel(ModelMixin, ConfigMixin):
         sigma_data: float = 0.1,
         palette_head: bool = False,
         palette_colors: tuple[str, ...] = (),
+        steered_maps: tuple[str, ...] = (),
+        steered_gate_channels: int = 32,
         format_version: int = MODEL_FORMAT_VERSION,
     ):
         super().__init__()
@@ -241,6 +254,20 @@ class UIRendererModel(ModelMixin, ConfigMixin):
             nn.init.zeros_(self.fixed_gate.weight)     # as the palette head: a model gains them without a change
             nn.init.zeros_(self.fixed_gate.bias)
             self.register_buffer("fixed_colors", _palette_tensor(palette_colors), persistent=False)   # (K, 3)
+        if steered_maps:
+            unknown = [m for m in steered_maps if m not in CONDITIONING_CHANNEL_NAMES[:PREVIOUS_SLICE.start]]
+            if unknown:
+                raise ValueError(f"steered_maps: {', '.join(map(repr, unknown))} not a map of the conditioning "
+                                 "(role:<ROLE>, state:<STATE>, value, edge:*, glyph, theme:*)")
+            n_gates = (len(THEME_KEYS) if palette_head else 0) + len(palette_colors)
+            if not n_gates:
+                raise ValueError("steered_maps needs gates to steer: a palette head or palette colours")
+            self._steering = [CONDITIONING_CHANNEL_NAMES.index(m) for m in steered_maps]
+            self.steered_gate = nn.Sequential(
+                nn.Linear(refine_channels + PREVIOUS_SLICE.start, steered_gate_channels), nn.SiLU(),
+                nn.Linear(steered_gate_channels, n_gates))
+            nn.init.zeros_(self.steered_gate[-1].weight)   # as the other gates: a model gains it without a change
+            nn.init.zeros_(self.steered_gate[-1].bias)
         # The noise schedule the model is trained under, for the preconditioning (not saved: from the config).
         from diffusers import DDPMScheduler
         alphas = DDPMScheduler(num_train_timesteps=num_train_timesteps, beta_schedule=beta_schedule).alphas_cumprod
@@ -321,10 +348,25 @@ class UIRendererModel(ModelMixin, ConfigMixin):
             parts.append(self.fixed_colors.to(conditioning.device)[None, :, :, None, None].expand(b, -1, -1, h, w))
         return torch.cat(parts, 1) if parts else None
 
-    def _refinement(self, z: torch.Tensor, s_r: torch.Tensor, dtype: torch.dtype, features: torch.dtype | None = None
-                    ) -> tuple[torch.Tensor, torch.Tensor | None]:
+    def _steer_gates(self, gate: torch.Tensor, hidden: torch.Tensor, conditioning: torch.Tensor, y: int
+                     ) -> torch.Tensor:
+        """`gate` (B, G, n, W') plus the steered gate's logits on its pixels where a `steered_maps` map is set;
+        the rows are y.. of the frame (rows of padding below it are cropped later, so they are left alone)."""
+        h, w = conditioning.shape[-2:]
+        n = min(gate.shape[2], h - y)
+        maps = conditioning[:, :PREVIOUS_SLICE.start, y:y + n, :w]                # (B, M, n, w), a view
+        b, r, c = (maps[:, self._steering] > 0).any(1).nonzero(as_tuple=True)    # N pixels
+        if not len(b):
+            return gate
+        x = torch.cat([hidden[b, :, r, c].to(gate.dtype), maps[b, :, r, c].to(gate.dtype)], 1)  # (N, refine+M)
+        delta = self.steered_gate(x.to(self.steered_gate[0].weight.dtype)).to(gate.dtype)          # (N, G)
+        return gate.permute(0, 2, 3, 1).index_put((b, r, c), delta, accumulate=True).permute(0, 3, 1, 2)
+
+    def _refinement(self, z: torch.Tensor, s_r: torch.Tensor, dtype: torch.dtype, features: torch.dtype | None = None,
+                    conditioning: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor | None]:
         """The full-resolution part: (coarse + correction (B, 3, H', W'), gate logits (B, 3+K, H', W') or None),
-        from the pixel-shuffled UNet output z (B, 3+F, H', W') and the refinement stem s_r (B, R, H', W').
+        from the pixel-shuffled UNet output z (B, 3+F, H', W') and the refinement stem s_r (B, R, H', W');
+        `conditioning` (B, C, H, W) for the steered gates.
         `features`: a lower precision for the convolutions (CPU autocast only); the coarse frame it corrects, the
         sum and the gate logits stay in `dtype`.
 
@@ -351,7 +393,10 @@ class UIRendererModel(ModelMixin, ConfigMixin):
                 gate = torch.cat([head(hidden[:, :, keep]) for head in heads], 1) if heads else None
             outs.append((coarse + correction.to(dtype))[:, :, keep])
             if heads:
-                gates.append(gate.to(dtype))
+                gate = gate.to(dtype)
+                if self.config.steered_maps:
+                    gate = self._steer_gates(gate, hidden[:, :, keep], conditioning, y)
+                gates.append(gate)
         if len(outs) == 1:
             return outs[0], (gates[0] if heads else None)
         return torch.cat(outs, 2), (torch.cat(gates, 2) if heads else None)
@@ -393,7 +438,7 @@ class UIRendererModel(ModelMixin, ConfigMixin):
         features = torch.get_autocast_dtype("cpu") if z.device.type == "cpu" and torch.is_autocast_enabled("cpu") \
             else None
         with torch.autocast(z.device.type, enabled=False):
-            x0, gates = self._refinement(z, s_r, dtype, features)               # (B, 3, H', W'), (B, 3+K, ..)
+            x0, gates = self._refinement(z, s_r, dtype, features, conditioning)   # (B, 3, H', W'), (B, 3+K, ..)
             x0 = c_skip.float() * sample.float() + c_out.float() * x0[:, :, :h, :w]   # (B, 3, H, W)
             if gates is not None:
                 gates = gates[:, :, :h, :w]                                      # (B, 3+K, H, W)

@@ -98,6 +98,7 @@ class TrainConfig:
     component_weight: float = 0.0         # distill: ... and interactive components, any state (shards.component_mask)
     gate_weight: float = 0.0              # distill: weight of the palette-gate term (`gate_loss`)
     grown_lr_scale: float = 10.0          # distill: LR multiplier of the modules --model adds (they start at zero)
+    grown_only: bool = False              # distill: train only the modules --model adds; the rest stays --init's
 
     def validate(self) -> None:
         if self.mode not in MODES:
@@ -117,6 +118,8 @@ class TrainConfig:
         if self.mode == "distill" and self.teacher_weight == 0 and (not self.init or self.data_weight == 0):
             raise BadInput("--teacher-weight 0 fine-tunes a distilled student on the reference frames alone: "
                            "it needs --init (that student) and a --data-weight above 0")
+        if self.grown_only and not (self.mode == "distill" and self.model):
+            raise BadInput("--grown-only trains only the modules --model adds: give --model with a new module")
         if not 0 <= self.state_bias <= 1:
             raise BadInput(f"--state-bias must be 0..1, not {self.state_bias}")
 
@@ -404,6 +407,11 @@ class Trainer:
                     self.sample_scheduler = ipipe.scheduler
             model, self.grown = grown_model(source, cfg.model)
             model.train().requires_grad_(True)
+            if cfg.grown_only:
+                if not self.grown:
+                    raise BadInput(f"--grown-only: --model {json.dumps(cfg.model)} adds no module to train")
+                for name, p in model.named_parameters():
+                    p.requires_grad_(name in self.grown)
             if cfg.gate_weight > 0 and not (model.config.palette_head or model.config.palette_colors):
                 raise BadInput("--gate-weight needs a student with palette gates: grow it with "
                                "--model '{\"palette_head\": true}'")
@@ -413,7 +421,8 @@ class Trainer:
         # Modules a grown student adds start at zero; Adam moves a weight about lr a step, so they get a larger LR
         # to catch up with weights that are already trained.
         params = dict(model.named_parameters())
-        groups = [{"params": [p for k, p in params.items() if k not in self.grown], "lr": cfg.lr}]
+        groups = [] if cfg.grown_only else [{"params": [p for k, p in params.items() if k not in self.grown],
+                                             "lr": cfg.lr}]
         if self.grown:
             groups.append({"params": [params[k] for k in self.grown], "lr": cfg.lr * cfg.grown_lr_scale})
         opt = torch.optim.AdamW(groups, lr=cfg.lr, betas=(0.9, 0.99), weight_decay=cfg.weight_decay)
@@ -586,7 +595,8 @@ class Trainer:
         acc = self.accelerator
         self.model.train()
         loss = self.loss(batch)
-        acc.backward(loss)
+        if loss.requires_grad:   # with --grown-only, a batch may not reach the new modules (no steered pixel)
+            acc.backward(loss)
         if acc.sync_gradients and self.cfg.grad_clip > 0:
             acc.clip_grad_norm_(self.model.parameters(), self.cfg.grad_clip)
         self.opt.step()

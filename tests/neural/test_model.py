@@ -300,3 +300,72 @@ def test_the_output_gates_pick_the_gate_colours_in_the_same_order():
             assert torch.equal(out.gates, torch.nn.functional.one_hot(torch.tensor(k), 5).float()[None, :, None, None]
                                .expand(2, 5, 24, 40))
             assert torch.allclose(out.sample, colors[:, k], atol=1e-5)
+
+
+def steered_inputs(seed=5):
+    """Two frames of random maps, each in no state but for a pressed box (rows 4-11, columns 6-20 of the first
+    frame; rows 30-33 of the second, in the last band)."""
+    from neuralos.neural.conditioning import STATE_SLICE
+    from neuralos.scene import STATES
+
+    x, c = inputs(2, 37, 31, seed=seed)
+    c[:, STATE_SLICE] = 0
+    pressed = STATE_SLICE.start + STATES.index("pressed")
+    c[0, pressed, 4:12, 6:21] = 1
+    c[1, pressed, 30:34, :] = 1
+    mask = c[:, pressed] > 0                                              # (2, 37, 31)
+    return x, c, mask
+
+
+def test_steered_gates_start_as_a_no_op_and_change_only_pixels_where_their_maps_are_set():
+    gated = tiny_model(seed=4, palette_head=True, palette_colors=("#ffffff", "#000000"), steered_maps=("state:pressed",),
+                       steered_gate_channels=8).eval()
+    plain = tiny_model(seed=4, palette_head=True, palette_colors=("#ffffff", "#000000")).eval()
+    missing, unexpected = gated.load_state_dict(plain.state_dict(), strict=False)
+    assert sorted(missing) == [f"steered_gate.{i}.{p}" for i in (0, 2) for p in ("bias", "weight")] and not unexpected
+    x, c, mask = steered_inputs()
+    with torch.no_grad():
+        assert torch.allclose(plain(x, 999, c).sample, gated(x, 999, c).sample, atol=1e-6)
+        gated.steered_gate[-1].bias[4] = 1.0                                 # "a pressed pixel is black"
+        before, after = plain(x, 999, c), gated(x, 999, c)
+    changed = (after.gates - before.gates).abs().amax(1) > 1e-6
+    assert torch.equal(changed, mask)
+    assert torch.allclose(after.gates[:, 4][mask], before.gates[:, 4][mask] + 1, atol=1e-5)
+    assert torch.equal(after.sample[~mask[:, None].expand(-1, 3, -1, -1)],
+                       before.sample[~mask[:, None].expand(-1, 3, -1, -1)])
+
+
+def test_steered_gates_run_in_bands_alike_learn_and_reload(tmp_path, monkeypatch):
+    import neuralos.neural.model as model_module
+
+    model = tiny_model(seed=4, palette_head=True, steered_maps=("state:pressed", "role:CheckBox"),
+                       steered_gate_channels=8)
+    torch.manual_seed(3)
+    with torch.no_grad():
+        for p in [*model.palette_gate.parameters(), *model.steered_gate.parameters()]:
+            p.normal_(0, 0.2)
+    x, c, mask = steered_inputs()
+    out = model(x, 999, c)                                                 # with autograd: one pass
+    out.sample[mask[:, None].expand(-1, 3, -1, -1)].sum().backward()
+    assert all(p.grad is not None and p.grad.abs().sum() > 0 for p in model.steered_gate.parameters())
+    monkeypatch.setattr(model_module, "_REFINE_BAND_ELEMENTS", 2 * model.config.refine_channels * 32 * 8)
+    model.eval()
+    with torch.no_grad():
+        banded = model(x, 999, c)                                          # 8-row bands
+    assert torch.allclose(banded.gates, out.gates, atol=1e-5)
+    assert torch.allclose(banded.sample, out.sample, atol=1e-5)
+
+    model.save_pretrained(tmp_path / "m", safe_serialization=True)
+    back = UIRendererModel.from_pretrained(tmp_path / "m", use_safetensors=True).eval()
+    assert list(back.config.steered_maps) == ["state:pressed", "role:CheckBox"]
+    with torch.no_grad():
+        assert torch.equal(back(x, 999, c).sample, banded.sample)
+
+
+def test_steered_maps_name_maps_of_the_conditioning_and_need_gates():
+    with pytest.raises(ValueError, match="'state:held' not a map of the conditioning"):
+        tiny_model(palette_head=True, steered_maps=("state:pressed", "state:held"))
+    with pytest.raises(ValueError, match="'previous.r' not a map"):
+        tiny_model(palette_head=True, steered_maps=("previous.r",))
+    with pytest.raises(ValueError, match="needs gates to steer"):
+        tiny_model(steered_maps=("state:pressed",))

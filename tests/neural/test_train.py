@@ -111,6 +111,35 @@ def test_a_student_grows_a_palette_head_from_an_earlier_student(teacher, tmp_pat
         assert record["loss"] == pytest.approx(record["loss_teacher"] + record["loss_data"], rel=1e-5)
 
 
+def test_grown_only_trains_the_new_steered_gate_and_nothing_else(teacher, tmp_path, dataset):
+    from neuralos.errors import BadInput
+    t_out, _ = teacher
+    out = tmp_path / "steered"
+    cfg = TrainConfig(mode="distill", out=str(out), init=str(t_out / "pipeline"), teacher_weight=0, data_weight=1,
+                      model={"palette_head": True, "steered_maps": ["state:hovered"], "steered_gate_channels": 8},
+                      grown_only=True, steps=4, batch_size=2, crop=32, lr=1e-3, student_steps=1, checkpoint_every=4,
+                      log_every=1, eval_crops=2, state_bias=1.0, progress=False)
+    trainer = Trainer(cfg, dataset=dataset)
+    assert [g["initial_lr"] for g in trainer.opt.optimizer.param_groups] == [1e-2]   # the new modules alone
+    train(cfg, dataset=dataset)
+    source = UIRenderPipeline.from_pretrained(t_out / "pipeline", local_files_only=True, use_safetensors=True).model
+    grown = UIRenderPipeline.from_pretrained(out / "pipeline", local_files_only=True, use_safetensors=True).model
+    before, after = source.state_dict(), grown.state_dict()
+    assert all(torch.equal(v, after[k]) for k, v in before.items())
+    assert grown.steered_gate[-1].weight.abs().sum() > 0                    # the hovered pixels taught it
+    pipe = UIRenderPipeline.from_pretrained(t_out / "pipeline", local_files_only=True, use_safetensors=True)
+    pipe.register_modules(model=grown_model(pipe.model, {"palette_head": True})[0])
+    pipe.save_pretrained(tmp_path / "palette", safe_serialization=True)
+    cfg.init, cfg.out = str(tmp_path / "palette"), str(tmp_path / "unreached")
+    cfg.model = {"steered_maps": ["state:invalid"], "steered_gate_channels": 8}
+    train(cfg, dataset=dataset)                # no crop has an invalid component: nothing to learn, no error
+    grown = UIRenderPipeline.from_pretrained(tmp_path / "unreached" / "pipeline", local_files_only=True,
+                                             use_safetensors=True).model
+    assert grown.steered_gate[-1].weight.abs().sum() == 0
+    with pytest.raises(BadInput, match="--grown-only"):
+        TrainConfig(mode="distill", init=str(t_out / "pipeline"), teacher_weight=0, grown_only=True).validate()
+
+
 class _MaskedPairs(PairDataset):
     """PairDataset items with a state mask over their left half, as shard crops carry one."""
 
