@@ -348,18 +348,29 @@ class UIRendererModel(ModelMixin, ConfigMixin):
             parts.append(self.fixed_colors.to(conditioning.device)[None, :, :, None, None].expand(b, -1, -1, h, w))
         return torch.cat(parts, 1) if parts else None
 
-    def _steer_gates(self, gate: torch.Tensor, hidden: torch.Tensor, conditioning: torch.Tensor, y: int
-                     ) -> torch.Tensor:
+    def _steer_gates(self, gate: torch.Tensor, hidden: torch.Tensor, conditioning: torch.Tensor, y: int,
+                     dense: bool = False) -> torch.Tensor:
         """`gate` (B, G, n, W') plus the steered gate's logits on its pixels where a `steered_maps` map is set;
-        the rows are y.. of the frame (rows of padding below it are cropped later, so they are left alone)."""
+        the rows are y.. of the frame (rows of padding below it are cropped later, so they are left alone).
+
+        On a CPU the MLP runs on those pixels alone (gathered); `dense` (any other device) runs it on every
+        pixel and masks the result: no shape that depends on the data, so a CUDA graph can hold it."""
         h, w = conditioning.shape[-2:]
         n = min(gate.shape[2], h - y)
+        if n <= 0:
+            return gate
         maps = conditioning[:, :PREVIOUS_SLICE.start, y:y + n, :w]                # (B, M, n, w), a view
-        b, r, c = (maps[:, self._steering] > 0).any(1).nonzero(as_tuple=True)    # N pixels
+        steered = (maps[:, self._steering] > 0).any(1)                            # (B, n, w)
+        dtype = self.steered_gate[0].weight.dtype
+        if dense:
+            x = torch.cat([hidden[:, :, :n, :w].to(dtype), maps.to(dtype)], 1).permute(0, 2, 3, 1)  # (B, n, w, ..)
+            delta = (self.steered_gate(x) * steered[..., None]).permute(0, 3, 1, 2).to(gate.dtype)  # (B, G, n, w)
+            return gate + F.pad(delta, (0, gate.shape[3] - w, 0, gate.shape[2] - n))
+        b, r, c = steered.nonzero(as_tuple=True)                                   # N pixels
         if not len(b):
             return gate
-        x = torch.cat([hidden[b, :, r, c].to(gate.dtype), maps[b, :, r, c].to(gate.dtype)], 1)  # (N, refine+M)
-        delta = self.steered_gate(x.to(self.steered_gate[0].weight.dtype)).to(gate.dtype)          # (N, G)
+        x = torch.cat([hidden[b, :, r, c].to(dtype), maps[b, :, r, c].to(dtype)], 1)  # (N, refine + M)
+        delta = self.steered_gate(x).to(gate.dtype)                                    # (N, G)
         return gate.permute(0, 2, 3, 1).index_put((b, r, c), delta, accumulate=True).permute(0, 3, 1, 2)
 
     def _refinement(self, z: torch.Tensor, s_r: torch.Tensor, dtype: torch.dtype, features: torch.dtype | None = None,
@@ -395,7 +406,7 @@ class UIRendererModel(ModelMixin, ConfigMixin):
             if heads:
                 gate = gate.to(dtype)
                 if self.config.steered_maps:
-                    gate = self._steer_gates(gate, hidden[:, :, keep], conditioning, y)
+                    gate = self._steer_gates(gate, hidden[:, :, keep], conditioning, y, z.device.type != "cpu")
                 gates.append(gate)
         if len(outs) == 1:
             return outs[0], (gates[0] if heads else None)

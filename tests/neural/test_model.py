@@ -369,3 +369,25 @@ def test_steered_maps_name_maps_of_the_conditioning_and_need_gates():
         tiny_model(palette_head=True, steered_maps=("previous.r",))
     with pytest.raises(ValueError, match="needs gates to steer"):
         tiny_model(steered_maps=("state:pressed",))
+
+
+def test_the_dense_form_of_the_steered_gates_steers_the_same_pixels_alike():
+    """On a GPU the steered gate runs on every pixel, masked (a CUDA graph cannot hold a gather of data-dependent
+    size); on the CPU it runs on the steered pixels alone. Both give the same logits, padding rows and columns
+    (37 -> 40, 31 -> 32) left alone."""
+    model = tiny_model(seed=4, palette_head=True, steered_maps=("state:pressed",), steered_gate_channels=8).eval()
+    torch.manual_seed(3)
+    with torch.no_grad():
+        for p in model.steered_gate.parameters():
+            p.normal_(0, 0.2)
+    _, c, mask = steered_inputs()
+    gate, hidden = torch.randn(2, 3, 40, 32), torch.randn(2, model.config.refine_channels, 40, 32)
+    with torch.no_grad():
+        sparse = model._steer_gates(gate, hidden, c, 0)
+        dense = model._steer_gates(gate, hidden, c, 0, dense=True)
+        late = model._steer_gates(gate[:, :, 32:], hidden[:, :, 32:], c, 32, dense=True)   # a band of the last rows
+        below = model._steer_gates(gate[:, :, 38:], hidden[:, :, 38:], c, 38)          # a band of padding alone
+    assert torch.allclose(sparse, dense, atol=1e-6)
+    assert torch.allclose(late, sparse[:, :, 32:], atol=1e-6) and torch.equal(below, gate[:, :, 38:])
+    changed = (dense - gate).abs().amax(1) > 0
+    assert changed[:, :37, :31].equal(mask) and not changed[:, 37:].any() and not changed[:, :, 31:].any()
