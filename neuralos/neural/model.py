@@ -18,7 +18,7 @@ from a noisy frame x_t, the timestep t and the per-pixel conditioning maps of `n
                          (palette head, optional: x0 += Σ_k g_k (theme colour_k - x0) after the preconditioning,
                           g = 1x1 conv of the refinement's hidden features, colours = the theme planes;
                           fixed palette colours, optional: the same blend towards constant colours, e.g. white;
-                          steered gates, optional: on the pixels where one of `steered_maps` is set, a small MLP
+                          steered gates, optional: on the pixels that one of `steered_maps` names, a small MLP
                           of the hidden features and the maps there adds to the gate logits)
 
 The conditioning is never mixed with x_t before the UNet: at large t x_t is pure noise, and a narrow stem
@@ -52,14 +52,16 @@ Why these choices:
   box are the theme's `on_primary`, white or black by the primary's contrast, which no theme plane carries; the
   network painted them from its coarse path, soft and a little grey. Gates of their own (zero-initialised too)
   blend those constants in exactly where the network says so.
-- steered gates (`steered_maps`, conditioning channel names, e.g. ("role:CheckBox", "state:pressed")): a held-down
+- steered gates (`steered_maps`: conditioning channel names, or several joined by "&" for the pixels where all of
+  them are set, e.g. ("role:check.indicator", "state:pressed", "role:CheckBox&state:focused")): a held-down
   checked box is its primary darkened by 15 % black, and its focus ring sits 2 px outside it; both are a few
   hundred pixels in a million, and training the whole network on them moves nothing (the gradient of every
   other pixel outweighs theirs). A small MLP that runs only on the pixels where one of those maps is set, from
   the refinement's features plus the maps there (roles, states, edges, theme: so "checked and pressed
   indicator" is one product of inputs away), adds to the gate logits. Its last layer starts at zero (a model
   gains it without a change) and its weights learn from those pixels alone; on a frame it costs little, since
-  it skips every other pixel (about 1.5 % of them are check boxes or pressed).
+  it skips every other pixel. Narrow sets work best: on whole check box rows (their text included) it spent
+  itself on the labels' glyph edges, which it cannot fix, and barely learned the fill.
 - refinement blocks (`refine_blocks`, default 0): residual pairs of 3x3 convs, `refine_channels` wide, on the
   refinement's hidden features, the last conv zero-initialised, so a trained model gains them without a change.
   What is left of the error is at 1-2 px lines and the rounded corners of small boxes, which the coarse path
@@ -255,14 +257,16 @@ class UIRendererModel(ModelMixin, ConfigMixin):
             nn.init.zeros_(self.fixed_gate.bias)
             self.register_buffer("fixed_colors", _palette_tensor(palette_colors), persistent=False)   # (K, 3)
         if steered_maps:
-            unknown = [m for m in steered_maps if m not in CONDITIONING_CHANNEL_NAMES[:PREVIOUS_SLICE.start]]
+            names = [[m.strip() for m in entry.split("&")] for entry in steered_maps]
+            maps = CONDITIONING_CHANNEL_NAMES[:PREVIOUS_SLICE.start]
+            unknown = [m for entry in names for m in entry if m not in maps]
             if unknown:
                 raise ValueError(f"steered_maps: {', '.join(map(repr, unknown))} not a map of the conditioning "
                                  "(role:<ROLE>, state:<STATE>, value, edge:*, glyph, theme:*)")
             n_gates = (len(THEME_KEYS) if palette_head else 0) + len(palette_colors)
             if not n_gates:
                 raise ValueError("steered_maps needs gates to steer: a palette head or palette colours")
-            self._steering = [CONDITIONING_CHANNEL_NAMES.index(m) for m in steered_maps]
+            self._steering = [[CONDITIONING_CHANNEL_NAMES.index(m) for m in entry] for entry in names]
             self.steered_gate = nn.Sequential(
                 nn.Linear(refine_channels + PREVIOUS_SLICE.start, steered_gate_channels), nn.SiLU(),
                 nn.Linear(steered_gate_channels, n_gates))
@@ -350,7 +354,7 @@ class UIRendererModel(ModelMixin, ConfigMixin):
 
     def _steer_gates(self, gate: torch.Tensor, hidden: torch.Tensor, conditioning: torch.Tensor, y: int,
                      dense: bool = False) -> torch.Tensor:
-        """`gate` (B, G, n, W') plus the steered gate's logits on its pixels where a `steered_maps` map is set;
+        """`gate` (B, G, n, W') plus the steered gate's logits on its pixels that `steered_maps` names;
         the rows are y.. of the frame (rows of padding below it are cropped later, so they are left alone).
 
         On a CPU the MLP runs on those pixels alone (gathered); `dense` (any other device) runs it on every
@@ -360,7 +364,7 @@ class UIRendererModel(ModelMixin, ConfigMixin):
         if n <= 0:
             return gate
         maps = conditioning[:, :PREVIOUS_SLICE.start, y:y + n, :w]                # (B, M, n, w), a view
-        steered = (maps[:, self._steering] > 0).any(1)                            # (B, n, w)
+        steered = torch.stack([(maps[:, entry] > 0).all(1) for entry in self._steering], 1).any(1)  # (B, n, w)
         dtype = self.steered_gate[0].weight.dtype
         if dense:
             x = torch.cat([hidden[:, :, :n, :w].to(dtype), maps.to(dtype)], 1).permute(0, 2, 3, 1)  # (B, n, w, ..)

@@ -366,7 +366,7 @@ def test_steered_maps_name_maps_of_the_conditioning_and_need_gates():
     with pytest.raises(ValueError, match="'state:held' not a map of the conditioning"):
         tiny_model(palette_head=True, steered_maps=("state:pressed", "state:held"))
     with pytest.raises(ValueError, match="'previous.r' not a map"):
-        tiny_model(palette_head=True, steered_maps=("previous.r",))
+        tiny_model(palette_head=True, steered_maps=("role:CheckBox&previous.r",))
     with pytest.raises(ValueError, match="needs gates to steer"):
         tiny_model(steered_maps=("state:pressed",))
 
@@ -391,3 +391,26 @@ def test_the_dense_form_of_the_steered_gates_steers_the_same_pixels_alike():
     assert torch.allclose(late, sparse[:, :, 32:], atol=1e-6) and torch.equal(below, gate[:, :, 38:])
     changed = (dense - gate).abs().amax(1) > 0
     assert changed[:, :37, :31].equal(mask) and not changed[:, 37:].any() and not changed[:, :, 31:].any()
+
+
+def test_steered_maps_joined_by_and_steer_where_all_are_set():
+    from neuralos.neural.conditioning import CONDITIONING_CHANNEL_NAMES
+
+    model = tiny_model(seed=4, palette_head=True, steered_maps=("state:pressed & role:Button", "role:Slider"),
+                       steered_gate_channels=8).eval()
+    with torch.no_grad():
+        model.steered_gate[-1].bias[0] = 1.0
+    x, c, pressed = steered_inputs()
+    button, slider = (CONDITIONING_CHANNEL_NAMES.index(f"role:{r}") for r in ("Button", "Slider"))
+    c[:, [button, slider]] = 0
+    c[:, button, :, :10] = 1                                               # pressed only in columns 6-9 of frame 0
+    c[1, slider, 0, 0] = 1
+    with torch.no_grad():
+        gates = model(x, 999, c).gates
+        model.steered_gate[-1].bias[0] = 0.0
+        plain = model(x, 999, c).gates
+    changed = (gates - plain).abs().amax(1) > 1e-6
+    expected = pressed.clone()
+    expected[:, :, 10:] = False
+    expected[1, 0, 0] = True
+    assert torch.equal(changed, expected)
