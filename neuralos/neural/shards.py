@@ -38,7 +38,7 @@ SHARD_FORMAT = "neuralos-shards-1"
 MANIFEST = "manifest.json"
 FIELDS = ("frame.png", "previous.png", "scene.json", "state.json", "meta.json")
 TRANSIENT_STATES = frozenset({"hovered", "pressed", "focused"})   # the pointer's and the focus's: few per frame
-TRANSIENT_ODDS = 4.0       # how much likelier a state-biased crop holds a box in one of them (`_state_boxes`)
+TRANSIENT_ODDS = 4.0       # how much likelier a state-biased crop holds a box, per one of them it is in (`_state_boxes`)
 
 
 def shard_name(index: int) -> str:
@@ -356,8 +356,9 @@ def _state_boxes(nodes: list[SceneNode]) -> tuple[list[Box], list[float]]:
     A component's states are drawn on the part that carries them (a check box's indicator, not its whole row,
     which may be 400 px wide: a crop centred anywhere on the row missed the indicator most of the time), so the
     box is that part, else the component. A frame has one pointer and one focus but may have many checked
-    boxes and selected tabs, so a box in a passing state (hovered, pressed, focused) is TRANSIENT_ODDS times as
-    likely: v48 drew a held-down checked box at rest in 7 of 7 held-out frames, having seen it in few crops."""
+    boxes and selected tabs, so a box is TRANSIENT_ODDS times as likely for each passing state (hovered, pressed,
+    focused) it is in: each is rarer than the last (a held-down box is hovered and focused too, odds 64). v48 drew
+    a held-down checked box at rest in 7 of 7 held-out frames, having seen it in few crops."""
     boxes, odds = [], []
     for n in nodes:
         if n.role not in COMPONENT_ROLES:
@@ -365,7 +366,7 @@ def _state_boxes(nodes: list[SceneNode]) -> tuple[list[Box], list[float]]:
         carriers = [(b, p.states) for p in n.parts if p.states and (b := p.box.intersect(n.clip)) is not None]
         for box, states in carriers or ([(n.clip, n.states)] if n.states else []):
             boxes.append(box)
-            odds.append(TRANSIENT_ODDS if states & TRANSIENT_STATES else 1.0)
+            odds.append(TRANSIENT_ODDS ** len(states & TRANSIENT_STATES))
     return boxes, odds
 
 

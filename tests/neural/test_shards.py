@@ -137,13 +137,15 @@ def test_state_biased_crops_hold_the_indicator_and_favour_passing_states():
     held = box_row(0, {"checked", "pressed", "hovered", "focused"})
     scene = Scene(400, 300, {}, [
         SceneNode("@desktop", "", "desktop", "desktop", Box(0, 0, 400, 300), Box(0, 0, 400, 300)),
-        held, box_row(1, {"checked"}), box_row(2, {"checked"}), box_row(3, set())])
+        held, box_row(1, {"hovered"}), box_row(2, {"checked"}), box_row(3, set())])
     rng = np.random.default_rng(0)
     crops = [sh.choose_crop(scene, (64, 64), rng, 0.8, 1.0) for _ in range(600)]
     indicators = [n.parts[0].box for n in scene.nodes[1:4]]
     assert all(sum(c.intersect(b) == b for b in indicators) >= 1 for c in crops)   # a whole indicator, always
-    share = sum(c.intersect(held.parts[0].box) == held.parts[0].box for c in crops) / len(crops)
-    assert 0.6 < share < 0.75                     # odds 4 against 1 + 1
+    def share(node):
+        return sum(c.intersect(node.parts[0].box) == node.parts[0].box for c in crops) / len(crops)
+    assert 0.87 < share(held) < 0.95              # odds 4 ** 3 (pressed, hovered, focused) against 4 + 1
+    assert 0.03 < share(scene.nodes[2]) < 0.09    # hovered: 4 of 69
 
 
 def test_state_mask_covers_components_in_a_state_and_their_rings():
