@@ -57,8 +57,9 @@ Why these choices:
   checked box is its primary darkened by 15 % black, and its focus ring sits 2 px outside it; both are a few
   hundred pixels in a million, and training the whole network on them moves nothing (the gradient of every
   other pixel outweighs theirs). A small MLP that runs only on the pixels those maps name, from the
-  refinement's features plus all the maps there (roles, states, edges, theme, the previous frame: so "checked
-  and pressed indicator, not pressed a frame ago" is one product of inputs away), adds to the gate logits. Its
+  refinement's features plus the maps there (roles, states, edges, theme: so "checked and pressed indicator" is
+  one product of inputs away), adds to the gate logits. Not the previous frame's pixels: an MLP that read them
+  painted unchecked boxes green after a window move, whose previous frame shows something else there. Its
   last layer starts at zero (a model gains it without a change) and its weights learn from those pixels alone;
   on a frame it costs little, since it skips every other pixel. Narrow sets work best: on whole check box rows
   (their labels included) it spent itself on glyph edges, which it cannot fix, and barely learned the fill.
@@ -268,7 +269,7 @@ class UIRendererModel(ModelMixin, ConfigMixin):
                 raise ValueError("steered_maps needs gates to steer: a palette head or palette colours")
             self._steering = [[CONDITIONING_CHANNEL_NAMES.index(m) for m in entry] for entry in names]
             self.steered_gate = nn.Sequential(
-                nn.Linear(refine_channels + conditioning_channels, steered_gate_channels), nn.SiLU(),
+                nn.Linear(refine_channels + PREVIOUS_SLICE.start, steered_gate_channels), nn.SiLU(),
                 nn.Linear(steered_gate_channels, n_gates))
             nn.init.zeros_(self.steered_gate[-1].weight)   # as the other gates: a model gains it without a change
             nn.init.zeros_(self.steered_gate[-1].bias)
@@ -363,7 +364,7 @@ class UIRendererModel(ModelMixin, ConfigMixin):
         n = min(gate.shape[2], h - y)
         if n <= 0:
             return gate
-        maps = conditioning[:, :, y:y + n, :w]                                    # (B, C, n, w), a view
+        maps = conditioning[:, :PREVIOUS_SLICE.start, y:y + n, :w]                # (B, M, n, w), a view
         steered = torch.stack([(maps[:, entry] > 0).all(1) for entry in self._steering], 1).any(1)  # (B, n, w)
         dtype = self.steered_gate[0].weight.dtype
         if dense:
@@ -373,7 +374,7 @@ class UIRendererModel(ModelMixin, ConfigMixin):
         b, r, c = steered.nonzero(as_tuple=True)                                   # N pixels
         if not len(b):
             return gate
-        x = torch.cat([hidden[b, :, r, c].to(dtype), maps[b, :, r, c].to(dtype)], 1)  # (N, refine + C)
+        x = torch.cat([hidden[b, :, r, c].to(dtype), maps[b, :, r, c].to(dtype)], 1)  # (N, refine + M)
         delta = self.steered_gate(x).to(gate.dtype)                                    # (N, G)
         return gate.permute(0, 2, 3, 1).index_put((b, r, c), delta, accumulate=True).permute(0, 3, 1, 2)
 
