@@ -365,7 +365,11 @@ class UIRendererModel(ModelMixin, ConfigMixin):
         if n <= 0:
             return gate
         maps = conditioning[:, :PREVIOUS_SLICE.start, y:y + n, :w]                # (B, M, n, w), a view
-        steered = torch.stack([(maps[:, entry] > 0).all(1) for entry in self._steering], 1).any(1)  # (B, n, w)
+        level = None   # per pixel, the largest over entries of the smallest of an entry's maps: > 0 where steered
+        for entry in self._steering:
+            m = maps[:, entry[0]] if len(entry) == 1 else maps[:, entry].amin(1)   # (B, n, w)
+            level = m if level is None else torch.maximum(level, m)
+        steered = level > 0                                                       # (B, n, w)
         dtype = self.steered_gate[0].weight.dtype
         if dense:
             x = torch.cat([hidden[:, :, :n, :w].to(dtype), maps.to(dtype)], 1).permute(0, 2, 3, 1)  # (B, n, w, ..)
