@@ -122,12 +122,11 @@ def test_grown_only_trains_the_new_steered_gate_and_nothing_else(teacher, tmp_pa
     trainer = Trainer(cfg, dataset=dataset)
     assert [g["initial_lr"] for g in trainer.opt.optimizer.param_groups] == [1e-2]   # the new modules alone
     train(cfg, dataset=dataset)
-    source = UIRenderPipeline.from_pretrained(t_out / "pipeline", local_files_only=True, use_safetensors=True).model
+    pipe = UIRenderPipeline.from_pretrained(t_out / "pipeline", local_files_only=True, use_safetensors=True)
     grown = UIRenderPipeline.from_pretrained(out / "pipeline", local_files_only=True, use_safetensors=True).model
-    before, after = source.state_dict(), grown.state_dict()
+    before, after = pipe.model.state_dict(), grown.state_dict()
     assert all(torch.equal(v, after[k]) for k, v in before.items())
     assert grown.steered_gate[-1].weight.abs().sum() > 0                    # the hovered pixels taught it
-    pipe = UIRenderPipeline.from_pretrained(t_out / "pipeline", local_files_only=True, use_safetensors=True)
     pipe.register_modules(model=grown_model(pipe.model, {"palette_head": True})[0])
     pipe.save_pretrained(tmp_path / "palette", safe_serialization=True)
     cfg.init, cfg.out = str(tmp_path / "palette"), str(tmp_path / "unreached")
