@@ -132,14 +132,16 @@ def build_conditioning(scene: Scene, previous: np.ndarray | None = None, region:
         vis = vis.intersect(r) if vis is not None else None
         if vis is not None and node.role in OCCLUDING_ROLES and glyph_ops:
             glyph_ops.append((None, vis))
+        own_ink: list[tuple[Ink, Box]] = []   # drawn over the node's parts: a modal's ✕ over its panel
         for run in node.text_runs:
             clip = node.clip if run.box is None else run.box.intersect(node.clip)
             clip = clip.intersect(r) if clip is not None else None
             if clip is not None and run.text.strip():
-                glyph_ops.append((run, clip))
+                own_ink.append((run, clip))
         if node.paths and vis is not None:
-            glyph_ops.extend((path, vis) for path in node.paths)
+            own_ink.extend((path, vis) for path in node.paths)
         if vis is None:
+            glyph_ops.extend(own_ink)
             continue
         sl = _local(vis, r)
         if node.role in OCCLUDING_ROLES:
@@ -179,6 +181,7 @@ def build_conditioning(scene: Scene, previous: np.ndarray | None = None, region:
             kind = mark_of(part.role, states)
             if kind is not None:
                 glyph_ops.append((Mark(kind, part.box), pvis))
+        glyph_ops.extend(own_ink)
 
     if any(ink is not None for ink, _ in glyph_ops):
         out[GLYPH_CHANNEL] = glyph_mask(glyph_ops, r)

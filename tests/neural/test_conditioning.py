@@ -190,6 +190,23 @@ def test_later_window_occludes_earlier_maps(cond):
     assert cond[ch("theme:dark")].max() == 0
 
 
+def test_a_modal_inks_its_close_mark_over_its_own_panel(scene):
+    # as `scene_builder` builds it: a scrim, a panel (an occluding window part) and a ✕ run on the close part
+    close = Box(100, 22, 16, 16)
+    modal = SceneNode("a/modal@overlay", "a", "modal", "Modal", Box(5, 5, 118, 98), Box(5, 5, 118, 98),
+                      states=frozenset({"selected"}), interactive=True, window="a",
+                      parts=(Part("modal.scrim", Box(5, 5, 118, 98)), Part("window", Box(20, 18, 100, 60)),
+                             Part("window.close", close)),
+                      text_runs=(TextRun("✕", 104, 34, 13.0, box=close),))
+    with_modal = replace(scene, nodes=[*scene.nodes[:-2], modal])
+    glyph = C.build_conditioning(with_modal, None)[C.GLYPH_CHANNEL]
+    alone = C.glyph_mask([(modal.text_runs[0], close)], Box(0, 0, scene.width, scene.height))
+    assert alone.max() > 0.5
+    assert np.array_equal(glyph[close.y:close.bottom, close.x:close.right],
+                          alone[close.y:close.bottom, close.x:close.right])
+    assert glyph[18:78, 20:120].sum() == pytest.approx(alone.sum())   # the panel hides the slider's and label's ink
+
+
 def test_a_window_leaves_no_trace_of_what_it_covers(scene, cond):
     # a focused, hovered slider with a value and a pressed handle, wholly under window b: it may not show in any map
     hidden = SceneNode("a/hidden", "a", "hidden", "Slider", Box(100, 64, 20, 10), Box(100, 64, 20, 10), value=0.8,
