@@ -207,6 +207,20 @@ def test_a_modal_inks_its_close_mark_over_its_own_panel(scene):
     assert glyph[18:78, 20:120].sum() == pytest.approx(alone.sum())   # the panel hides the slider's and label's ink
 
 
+def test_a_rendered_modal_has_its_close_mark_in_the_glyph_map():
+    from neuralos.neural.data import render_state
+    from neuralos.neural.states import iter_states
+
+    for state in iter_states("train", 5, sizes=[(512, 384)], sequence=True, kinds=frozenset({"modal-open"})):
+        scene = render_state(state).scene
+        modal = next((n for n in scene.nodes if n.key.endswith("@overlay")), None)
+        if modal is not None:   # the trigger may lie off the canvas after the window moved
+            break
+    close = next(p for p in modal.parts if p.role == "window.close").box
+    glyph = C.build_conditioning(scene, None, region=close)[C.GLYPH_CHANNEL]
+    assert glyph.max() > 0.5 and 0 < (glyph > 0.5).mean() < 0.5   # a ✕, not an empty or a filled box
+
+
 def test_a_window_leaves_no_trace_of_what_it_covers(scene, cond):
     # a focused, hovered slider with a value and a pressed handle, wholly under window b: it may not show in any map
     hidden = SceneNode("a/hidden", "a", "hidden", "Slider", Box(100, 64, 20, 10), Box(100, 64, 20, 10), value=0.8,
