@@ -216,6 +216,8 @@ def test_a_rendered_modal_has_its_close_mark_in_the_glyph_map():
         modal = next((n for n in scene.nodes if n.key.endswith("@overlay")), None)
         if modal is not None:   # the trigger may lie off the canvas after the window moved
             break
+    else:
+        pytest.fail("none of 5 modal-open sequences opened a modal")
     close = next(p for p in modal.parts if p.role == "window.close").box
     glyph = C.build_conditioning(scene, None, region=close)[C.GLYPH_CHANNEL]
     assert glyph.max() > 0.5 and 0 < (glyph > 0.5).mean() < 0.5   # a ✕, not an empty or a filled box
